@@ -1,0 +1,167 @@
+"""Benchmark real-time latency: upserts at a steady rate and lookups by email, against a real server.
+
+1. Loads contacts-50k into a fresh database (SQLite file, or a throwaway PostgreSQL schema with
+   ``--postgres URL``), through the service's own ingestion code.
+2. Starts ``throughline serve`` on that database in a subprocess (``--workers`` uvicorn workers).
+3. Sends single upserts at a steady ``--upsert-rate`` per second for ``--seconds`` (open loop: each
+   request leaves at its scheduled time whether or not earlier ones have answered, so a slow
+   server cannot hide its queueing), then lookups by email at ``--lookup-rate`` per second.
+4. Prints p50/p95/p99/max latency and the error count of each phase.
+
+Upserts are realistic: a record of a random person of the data set, re-sent by another channel
+with a new id (so it joins an existing profile and re-resolves its component).
+
+    .venv/bin/python bench/ingest_latency.py                       # SQLite
+    .venv/bin/python bench/ingest_latency.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import make_url, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from resolvers import RecordIn  # noqa: E402
+from resolvers.config import ResolverConfig  # noqa: E402
+from service import ingest  # noqa: E402
+from service.db import make_engine, migrate  # noqa: E402
+
+DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
+
+
+def _load(url: str, records: list[dict[str, Any]]) -> None:
+    migrate(url)
+    engine = make_engine(url)
+    config = ResolverConfig()
+    started = time.perf_counter()
+    for start in range(0, len(records), 1000):
+        chunk = [ingest.prepare(r, RecordIn.model_validate(r), config=config) for r in records[start:start + 1000]]
+        ingest.in_transaction(engine, lambda session, chunk=chunk: ingest.apply_change(session, upserts=chunk,
+                                                                                        config=config))
+    engine.dispose()
+    print(f"loaded {len(records):,} records in {time.perf_counter() - started:.0f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {at(0.50):6.1f} ms  p95 {at(0.95):6.1f} ms  p99 {at(0.99):6.1f} ms  max {ordered[-1] * 1000:6.1f} ms"
+
+
+async def _steady(client: httpx.AsyncClient, rate: float, seconds: float, request: Any) -> tuple[list[float], int]:
+    """Send ``request(i)`` at ``rate`` per second for ``seconds``; return latencies and errors."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        started = time.perf_counter()
+        response = await request(client, i)
+        latencies.append(time.perf_counter() - started)
+        errors += response.status_code >= 400
+
+    tasks = []
+    begin = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+async def _run_load(base: str, records: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    rng = random.Random(7)
+    emails = [r["email"] for r in records if "email" in r]
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        async def upsert(http: httpx.AsyncClient, i: int) -> httpx.Response:
+            body = {k: v for k, v in rng.choice(records).items() if k not in ("source", "source_record_id")}
+            return await http.put(f"/v1/records/bench/{uuid.uuid4().hex}-{i}", json=body)
+
+        async def lookup(http: httpx.AsyncClient, i: int) -> httpx.Response:
+            return await http.get("/v1/profiles", params={"email": rng.choice(emails)})
+
+        latencies, errors = await _steady(client, args.upsert_rate, args.seconds, upsert)
+        print(f"upserts  {args.upsert_rate:5.0f}/s x {args.seconds:.0f} s: {_percentiles(latencies)}  errors {errors}")
+        latencies, errors = await _steady(client, args.lookup_rate, args.seconds, lookup)
+        print(f"lookups  {args.lookup_rate:5.0f}/s x {args.seconds:.0f} s: {_percentiles(latencies)}  errors {errors}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=Path, default=DEFAULT_RECORDS)
+    parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway schema is used and dropped")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--upsert-rate", type=float, default=200)
+    parser.add_argument("--lookup-rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    with gzip.open(args.records) as handle:
+        records = [json.loads(line) for line in handle]
+    with tempfile.TemporaryDirectory() as scratch:
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        if args.postgres:
+            admin = make_engine(args.postgres)
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
+            database = url.render_as_string(hide_password=False)
+        else:
+            database = f"sqlite:///{scratch}/bench.db"
+        try:
+            _load(database, records)
+            port = _free_port()
+            environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING"}
+            server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
+                                       "--workers", str(args.workers)], cwd=ROOT, env=environment)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                for _ in range(100):
+                    try:
+                        if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        time.sleep(0.2)
+                print(f"server: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)")
+                asyncio.run(_run_load(base, records, args))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        finally:
+            if args.postgres:
+                with admin.begin() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""Incremental resolution: apply a change to the records of the affected components.
+
+The caller (the service) loads the records of every component a change can touch — all records
+transitively sharing a candidate key with the changed records (``blocking.record_keys``) — and
+the current partition of those records. ``resolve_change`` applies the upserts and deletions,
+resolves the result from scratch with ``engine.resolve`` and describes the difference as
+cluster changes. Because ``resolve`` only reads records that share keys, resolving a closed
+set of components this way gives exactly the clusters a full re-resolution would.
+
+A change is described cluster by cluster: the old and new clusters that share records form one
+group, and the group's shape names the change (created, removed, unchanged, changed, merged,
+split, or rearranged when clusters both merged and split at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from resolvers.blocking import components
+from resolvers.config import ResolverConfig
+from resolvers.engine import Resolution, resolve
+from resolvers.features import match_record
+from resolvers.records import NormalizedRecord, RecordKey
+
+__all__ = ["ClusterChange", "IdAssignment", "ProfileEvent", "affected_keys", "assign_profile_ids", "diff_partitions",
+           "resolve_change"]
+
+Cluster = tuple[RecordKey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterChange:
+    """How a group of old clusters became a group of new ones."""
+
+    kind: str
+    before: tuple[Cluster, ...]
+    after: tuple[Cluster, ...]
+
+
+def _kind(before: Sequence[Cluster], after: Sequence[Cluster]) -> str:
+    if not before:
+        return "created"
+    if not after:
+        return "removed"
+    if len(before) == 1 and len(after) == 1:
+        return "unchanged" if set(before[0]) == set(after[0]) else "changed"
+    if len(after) == 1:
+        return "merged"
+    if len(before) == 1:
+        return "split"
+    return "rearranged"
+
+
+def diff_partitions(before: Iterable[Iterable[RecordKey]],
+                    after: Iterable[Iterable[RecordKey]]) -> tuple[ClusterChange, ...]:
+    """Describe how partition ``before`` became partition ``after``, group by group."""
+    old = [tuple(sorted(c)) for c in before]
+    new = [tuple(sorted(c)) for c in after]
+    # Union-find over cluster nodes ("o", i) and ("n", j) joined when they share a record.
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(node: tuple[str, int]) -> tuple[str, int]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    owner: dict[RecordKey, int] = {key: i for i, cluster in enumerate(old) for key in cluster}
+    for j, cluster in enumerate(new):
+        find(("n", j))
+        for key in cluster:
+            if key in owner:
+                parent[find(("o", owner[key]))] = find(("n", j))
+    for i in range(len(old)):
+        find(("o", i))
+    groups: dict[tuple[str, int], tuple[list[Cluster], list[Cluster]]] = {}
+    for node in sorted(parent):
+        side, index = node
+        olds, news = groups.setdefault(find(node), ([], []))
+        (olds if side == "o" else news).append(old[index] if side == "o" else new[index])
+    changes = [ClusterChange(kind=_kind(b, a), before=tuple(sorted(b)), after=tuple(sorted(a)))
+               for b, a in groups.values()]
+    return tuple(sorted(changes, key=lambda c: (c.after or c.before)[0]))
+
+
+def resolve_change(
+    records: Iterable[NormalizedRecord],
+    *,
+    previous: Iterable[Iterable[RecordKey]],
+    upserts: Iterable[NormalizedRecord] = (),
+    deletes: Iterable[RecordKey] = (),
+    config: ResolverConfig | None = None,
+    must_link: Iterable[tuple[RecordKey, RecordKey]] = (),
+    cannot_link: Iterable[tuple[RecordKey, RecordKey]] = (),
+) -> tuple[Resolution, tuple[ClusterChange, ...]]:
+    """Apply upserts and deletions to the affected records, re-resolve them and diff the partition.
+
+    ``records`` are the current records of the affected components and ``previous`` their current
+    partition; an upsert replaces the record with the same key.
+    """
+    current = {r.key: r for r in records}
+    for key in deletes:
+        current.pop(key, None)
+    for record in upserts:
+        current[record.key] = record
+    resolution = resolve(current.values(), config=config, must_link=must_link, cannot_link=cannot_link)
+    return resolution, diff_partitions(previous, resolution.clusters)
+
+
+def _component_keys(records: Sequence[NormalizedRecord], changed: set[RecordKey],
+                    config: ResolverConfig) -> set[RecordKey]:
+    ordered = sorted(records, key=lambda r: r.key)
+    matched = [match_record(r, index=i, multi_valued=config.multi_valued_namespaces) for i, r in enumerate(ordered)]
+    found: set[RecordKey] = set()
+    for members in components(matched, config).parts:
+        member_keys = {matched[i].key for i in members}
+        if member_keys & changed:
+            found |= member_keys
+    return found
+
+
+def affected_keys(before: Sequence[NormalizedRecord], after: Sequence[NormalizedRecord],
+                  changed: Iterable[RecordKey], config: ResolverConfig | None = None) -> set[RecordKey]:
+    """Return the keys of every record whose cluster a change may alter.
+
+    That is every record in a component (``blocking.components``) holding a changed record,
+    before the change (a deleted record may have been the bridge) or after it (a new one may
+    bridge). This is the reference the service's database closure must reproduce.
+    """
+    config = config or ResolverConfig()
+    touched = set(changed)
+    return (_component_keys(before, touched, config) | _component_keys(after, touched, config)) - (
+        touched - {r.key for r in after})
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEvent:
+    """A change of a profile id, as the change feed reports it.
+
+    ``type`` is ``profile.created``, ``profile.updated``, ``profile.merged`` (``related``: the
+    absorbed ids), ``profile.split`` (``related``: the new ids) or ``profile.erased``.
+    """
+
+    type: str
+    profile_id: str
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IdAssignment:
+    """Profile ids for the new clusters, what became of retired ids, and the events to publish."""
+
+    ids: dict[Cluster, str]
+    merged_into: dict[str, str]
+    erased: tuple[str, ...]
+    events: tuple[ProfileEvent, ...]
+
+
+def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str, int]) -> tuple[int, int, str]:
+    """Sort key of old clusters for keeping their id: most records, then oldest id, then smallest id."""
+    profile = current[cluster]
+    return (-len(cluster), age.get(profile, 0), profile)
+
+
+def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluster, str], age: dict[str, int],
+                       new_id: Callable[[], str]) -> IdAssignment:
+    """Give every new cluster a profile id so that ids stay stable (ARCHITECTURE.md, property 5).
+
+    A merge keeps the id of the largest old profile (ties: the oldest, then the smallest id) and the
+    others answer "merged into" it; a split keeps the id on the part with the most records (ties:
+    the part with the smallest record key) and gives the other parts new ids. ``current`` maps old
+    clusters to their ids, ``age`` orders ids by creation (smaller is older), ``new_id`` mints ids.
+    """
+    ids: dict[Cluster, str] = {}
+    merged_into: dict[str, str] = {}
+    erased: list[str] = []
+    events: list[ProfileEvent] = []
+    for change in changes:
+        if change.kind == "removed":
+            for old in change.before:
+                erased.append(current[old])
+                events.append(ProfileEvent("profile.erased", current[old]))
+            continue
+        olds = sorted(change.before, key=lambda c: _survivor_order(c, current, age))
+        news = sorted(change.after, key=lambda c: (-len(c), c[0]))
+        taken: set[str] = set()
+        for cluster in news:
+            # The old profile giving this cluster most of its records keeps its id, if still free.
+            candidates = [old for old in olds if current[old] not in taken and set(old) & set(cluster)]
+            best = max(candidates, key=lambda old: (len(set(old) & set(cluster)),
+                                                    [-x for x in _survivor_order(old, current, age)[:2]]),
+                       default=None)
+            if best is None:
+                ids[cluster] = new_id()
+                taken.add(ids[cluster])
+                if change.kind in ("created", "rearranged"):
+                    events.append(ProfileEvent("profile.created", ids[cluster]))
+            else:
+                ids[cluster] = current[best]
+                taken.add(current[best])
+        for old in olds:
+            profile = current[old]
+            homes = [ids[c] for c in news if set(old) & set(c)]
+            if profile not in taken:
+                # Its records moved to others: it answers "merged into" the one holding most of them.
+                target = max((c for c in news if set(old) & set(c)), key=lambda c: len(set(old) & set(c)))
+                merged_into[profile] = ids[target]
+            elif len(homes) > 1:
+                events.append(ProfileEvent("profile.split", profile, tuple(sorted(h for h in homes if h != profile))))
+        for cluster in news:
+            absorbed = tuple(sorted(p for p, target in merged_into.items() if target == ids[cluster]
+                                    and any(current[o] == p for o in olds)))
+            if absorbed:
+                events.append(ProfileEvent("profile.merged", ids[cluster], absorbed))
+            elif change.kind in ("changed", "rearranged") and ids[cluster] in {current[o] for o in olds}:
+                events.append(ProfileEvent("profile.updated", ids[cluster]))
+    return IdAssignment(ids=ids, merged_into=merged_into, erased=tuple(erased), events=tuple(events))

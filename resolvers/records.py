@@ -1,0 +1,186 @@
+"""The record shape Throughline accepts, and the normalized record the resolver works on.
+
+``RecordIn`` is defined once and used everywhere a record enters: the HTTP API, bulk imports and
+the batch CLI. Its limits keep one record small; they are part of the contract (see README).
+``NormalizedRecord`` is what normalization makes of it: typed identifiers, name and company keys,
+address keys, and every issue found on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from resolvers.normalize.address import PostalAddress
+from resolvers.normalize.company import Company
+from resolvers.normalize.email import Email
+from resolvers.normalize.handles import Handle
+from resolvers.normalize.linkedin import LinkedIn
+from resolvers.normalize.names import PersonName
+from resolvers.normalize.phone import Phone
+
+__all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName", "SourceRecordId"]
+
+MAX_TEXT = 512
+MAX_LIST = 20
+MAX_ATTRIBUTES_BYTES = 16_384
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+SourceName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
+SourceRecordId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f/]+$")]
+RecordKey = tuple[str, str]
+MAX_DEPTH = 8
+
+
+def _nested(value: Any) -> bool:
+    """Whether a JSON value holds a container inside a container (only then can it be too deep)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(isinstance(item, dict | list) for item in items)
+
+
+def _unstorable(value: Any, depth: int = 0) -> str | None:
+    """Say why a parsed JSON value cannot be stored and read back as JSON, or None if it can.
+
+    Python's JSON parser accepts NaN and Infinity (not JSON, RFC 8259) and lone UTF-16 surrogates
+    (no Unicode character); neither can be written to a database as text or sent back as JSON.
+    """
+    if isinstance(value, str):
+        return "text with a lone UTF-16 surrogate is not Unicode" if any(
+            "\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "NaN and Infinity are not JSON numbers"
+    if isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        return next((p for item in items if (p := _unstorable(item, depth + 1))), None)
+    return None
+
+
+class AddressIn(BaseModel):
+    """A postal address; every part is optional. ``country`` is an ISO code or a country name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    street: Text | None = None
+    city: Text | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    country: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class RecordIn(BaseModel):
+    """One partial contact record from one channel. Only ``source`` and ``source_record_id`` are required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: SourceName = Field(description="The channel or system the record comes from, e.g. `crm`, `store`.")
+    source_record_id: SourceRecordId = Field(description="The record's id, unique within its source.")
+    observed_at: datetime | None = Field(
+        None, description="When the channel saw the person (ISO 8601; UTC if no offset).",
+    )
+    first_name: Text | None = None
+    last_name: Text | None = None
+    full_name: Text | None = Field(None, description="The whole name when it is not split into first and last.")
+    email: Text | None = None
+    emails: list[Text] = Field(default_factory=list, max_length=MAX_LIST)
+    phone: Text | None = None
+    phones: list[Text] = Field(default_factory=list, max_length=MAX_LIST)
+    linkedin_url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    instagram_handle: Text | None = None
+    handles: dict[Annotated[str, StringConstraints(max_length=32)], Text] = Field(
+        default_factory=dict, max_length=MAX_LIST,
+        description="Social handles by platform: tiktok, x, facebook, youtube, snapchat (and instagram).",
+    )
+    company: Text | None = None
+    job_title: Text | None = None
+    address: AddressIn | None = None
+    country: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="ISO 3166-1 alpha-2 hint for reading national phone numbers.",
+    )
+    date_of_birth: Annotated[str, StringConstraints(max_length=32)] | None = Field(None, description="YYYY-MM-DD.")
+    external_ids: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Text] = Field(
+        default_factory=dict, max_length=MAX_LIST,
+        description="Source-system ids by namespace (CRM id, customer number, loyalty card).",
+    )
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form channel data; stored, never used for matching.",
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.isascii()):
+            return value  # the common case, checked at C speed
+        try:
+            json.dumps(value, allow_nan=False, ensure_ascii=False, default=str).encode("utf-8")
+            fine = not _nested(value)
+        except (ValueError, UnicodeEncodeError):
+            fine = False
+        problem = None if fine else _unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("attributes")
+    @classmethod
+    def _small_attributes(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes are limited to {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+        return value
+
+    @field_validator("observed_at")
+    @classmethod
+    def _as_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
+
+    @property
+    def key(self) -> RecordKey:
+        """Return ``(source, source_record_id)``, the record's identity."""
+        return (self.source, self.source_record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """Something wrong with one value of a record: where, what, a stable code and an explanation."""
+
+    field: str
+    value: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedRecord:
+    """A record after normalization: what the resolver compares."""
+
+    source: str
+    source_record_id: str
+    observed_at: datetime | None
+    name: PersonName | None
+    emails: tuple[Email, ...]
+    phones: tuple[Phone, ...]
+    linkedin: tuple[LinkedIn, ...]
+    company_pages: tuple[LinkedIn, ...]
+    handles: tuple[Handle, ...]
+    external_ids: tuple[tuple[str, str], ...]
+    company: Company | None
+    job_title: str | None
+    address: PostalAddress | None
+    country: str | None
+    date_of_birth: date | None
+    issues: tuple[Issue, ...]
+
+    @property
+    def key(self) -> RecordKey:
+        """Return ``(source, source_record_id)``, the record's identity."""
+        return (self.source, self.source_record_id)

@@ -1,0 +1,158 @@
+"""Database engines and schema migrations (SQLAlchemy 2 and Alembic, driven from code).
+
+Two backends: a SQLite file (the embedded default) and PostgreSQL through psycopg 3. Migrations
+live in ``service/migrations``; they are applied by ``throughline migrate`` (``migrate``), never
+by the API process, which only checks that the database is at the head revision before serving.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+
+from service.errors import DatabaseNotMigratedError
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "SQLITE_IMMEDIATE",
+    "Migration",
+    "current_revision",
+    "display_url",
+    "head_revision",
+    "is_migrated",
+    "make_engine",
+    "migrate",
+    "require_migrated",
+]
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class Migration(NamedTuple):
+    """The revisions a database was at before and after ``migrate``."""
+
+    before: str | None
+    after: str | None
+
+
+def _with_driver(url: str | URL) -> URL:
+    """Return ``url`` with PostgreSQL pinned to psycopg 3, the only driver installed."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+# Execution option asking a SQLite transaction to take the write lock at BEGIN (``BEGIN IMMEDIATE``).
+SQLITE_IMMEDIATE = "throughline_sqlite_immediate"
+
+
+def _enable_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Turn on WAL (readers do not block the writer) and foreign keys (off by default in SQLite).
+
+    The driver's own transaction handling is switched off so that ``_begin_sqlite`` decides how
+    each transaction begins.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    """Begin a SQLite transaction; a write transaction locks at once, so two writers never interleave.
+
+    Without it, two transactions that both read and then write would each read the old state and the
+    second write would silently lose the first one's change (or fail with "database is locked").
+    """
+    immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str | URL) -> Engine:
+    """Return an engine for a SQLite or PostgreSQL URL, set up for a multi-threaded web server."""
+    parsed = _with_driver(url)
+    if parsed.get_backend_name() == "sqlite":
+        # FastAPI runs sync handlers in a thread pool, so a pooled connection changes threads.
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def display_url(url: str | URL) -> str:
+    """Return ``url`` with its password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _alembic_config() -> Config:
+    """Return an Alembic configuration built in code; no alembic.ini is needed."""
+    config = Config()
+    # Config values go through configparser interpolation, where "%" is special.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    return config
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def head_revision() -> str | None:
+    """Return the newest revision the code ships."""
+    return _scripts().get_current_head()
+
+
+def _is_known(revision: str) -> bool:
+    return revision in {script.revision for script in _scripts().walk_revisions()}
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_migrated(engine: Engine) -> bool:
+    """Return whether the database is at the head revision."""
+    return current_revision(engine) == head_revision()
+
+
+def require_migrated(engine: Engine) -> None:
+    """Raise ``DatabaseNotMigratedError`` saying what to run unless the database is at the head revision."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is not None and not _is_known(current):
+        raise DatabaseNotMigratedError(
+            f"the database {display_url(engine.url)} is at revision {current}, which this version of "
+            f"Throughline does not know (its newest is {head}); it was migrated by a newer version: run that one"
+        )
+    raise DatabaseNotMigratedError(
+            f"the database {display_url(engine.url)} is at revision {current or 'none (empty)'}, "
+            f"but this version of Throughline needs revision {head}; "
+            "run `throughline migrate` with THROUGHLINE_DATABASE_URL set to this database, then start again"
+        )
+
+
+def migrate(url: str | URL) -> Migration:
+    """Upgrade the database at ``url`` to the head revision and return where it started and ended."""
+    engine = make_engine(url)
+    try:
+        before = current_revision(engine)
+        config = _alembic_config()
+        with engine.begin() as connection:
+            # env.py runs the migrations on this connection rather than opening its own.
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return Migration(before=before, after=current_revision(engine))
+    finally:
+        engine.dispose()

@@ -1,0 +1,227 @@
+"""The service's errors, and the one place they become HTTP responses.
+
+Every error response has the body ``{"error": {"code", "message", "details": [{"field", "value",
+"reason"}]}}`` (``schemas.ErrorResponse``). Codes are stable API; messages are for people.
+
+Errors raised by the service's own code::
+
+    ThroughlineError
+    ├── DatabaseNotMigratedError   the database is not at the migration head (stops startup)
+    ├── NotReadyError              a dependency is unavailable                → 503 not_ready
+    ├── NotFoundError              no record, profile or link with that id    → 404 not_found
+    ├── GoneError                  the profile was erased                     → 410 gone
+    └── InvalidRequestError        a request valid in shape but not in sense  → 422 invalid_request
+
+Errors of the web framework are mapped too: request validation → 422 ``validation_error`` (or 400
+``malformed_json``, 415 ``unsupported_media_type``), HTTP errors → their status (404 ``not_found``,
+405 ``method_not_allowed``, 413 ``payload_too_large``, ...), anything else → 500 ``internal_error``
+with a generic message, logged with its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from email.message import Message
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from service.schemas import ErrorBody, ErrorDetail, ErrorResponse
+
+__all__ = [
+    "DatabaseNotMigratedError",
+    "GoneError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "NotReadyError",
+    "ThroughlineError",
+    "error_response",
+    "install_error_handlers",
+    "validation_details",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_VALUE_CHARS = 200
+
+
+class ThroughlineError(Exception):
+    """Base of the errors the service raises itself."""
+
+
+class DatabaseNotMigratedError(ThroughlineError):
+    """The database schema is not at the revision this code expects."""
+
+
+class NotReadyError(ThroughlineError):
+    """A dependency the service needs (the database) is unavailable or not migrated."""
+
+
+class NotFoundError(ThroughlineError):
+    """No record, profile or link has the requested id."""
+
+
+class GoneError(ThroughlineError):
+    """The requested profile existed but was erased."""
+
+
+class ConflictError(ThroughlineError):
+    """The request contradicts something stored (a must-link where a cannot-link stands)."""
+
+
+class InvalidRequestError(ThroughlineError):
+    """A request that is well-formed but cannot be done; ``details`` say which field and why."""
+
+    def __init__(self, message: str, details: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message)
+        self.details = list(details)
+
+
+# The HTTP edge: each service error's status and stable code.
+_SERVICE_ERRORS: dict[type[ThroughlineError], tuple[int, str]] = {
+    NotReadyError: (503, "not_ready"),
+    NotFoundError: (404, "not_found"),
+    GoneError: (410, "gone"),
+    ConflictError: (409, "conflict"),
+    InvalidRequestError: (422, "invalid_request"),
+}
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    *, status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Return a JSON response in the service's error shape."""
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=list(details)))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+
+
+def _as_text(value: object) -> str | None:
+    """Return ``value`` as text for an error detail, cut to ``MAX_VALUE_CHARS``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            text = type(value).__name__
+    # A lone surrogate cannot be written as UTF-8: show it replaced rather than fail the response.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    """Return the dotted path of a pydantic error location, without FastAPI's leading ``body``."""
+    parts = list(loc[1:] if loc and loc[0] == "body" else loc)
+    return ".".join(str(part) for part in parts)
+
+
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[ErrorDetail]:
+    """Return one detail per pydantic error: the field, the value sent for it, and the reason."""
+    details = []
+    for error in errors:
+        field = _field_path(error.get("loc", ()))
+        # "missing" and whole-body errors carry the enclosing object as input; never echo a whole body.
+        own_input = error.get("type") != "missing" and field != ""
+        value = _as_text(error.get("input")) if own_input else None
+        details.append(ErrorDetail(field=field, value=value, reason=str(error.get("msg", "invalid"))))
+    return details
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _malformed_json_message(error: Mapping[str, Any], document: object) -> str:
+    """Say where JSON parsing failed: line, column and character position."""
+    loc = error.get("loc", ())
+    position = loc[-1] if loc and isinstance(loc[-1], int) else 0
+    reason = (error.get("ctx") or {}).get("error", "invalid JSON")
+    text = document if isinstance(document, str) else ""
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    return f"the body is not valid JSON: {reason} at line {line}, column {column} (position {position})"
+
+
+async def _on_request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    malformed = next((error for error in errors if error.get("type") == "json_invalid"), None)
+    if malformed is not None:
+        message = _malformed_json_message(malformed, exc.body)
+        return error_response(status_code=400, code="malformed_json", message=message)
+    whole_body_rejected = any(tuple(e.get("loc", ())) == ("body",) and e.get("type") != "missing" for e in errors)
+    if whole_body_rejected and not _is_json(request.headers.get("content-type")):
+        # FastAPI leaves a non-JSON body as bytes, which then fails validation as "not an object".
+        return error_response(status_code=415, code="unsupported_media_type",
+                              message="send the body as JSON with Content-Type: application/json")
+    return error_response(status_code=422, code="validation_error",
+                          message="the request failed validation; see details",
+                          details=validation_details(errors))
+
+
+def _http_status(status_code: int) -> HTTPStatus | None:
+    try:
+        return HTTPStatus(status_code)
+    except ValueError:
+        return None
+
+
+def _http_message(request: Request, exc: HTTPException) -> str:
+    status = _http_status(exc.status_code)
+    default = status.phrase if status else ""
+    if exc.detail and exc.detail != default:
+        return str(exc.detail)
+    path = request.url.path[:MAX_VALUE_CHARS]
+    if exc.status_code == 404:
+        return f"no endpoint at {path}"
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {path}"
+    return default or "request failed"
+
+
+async def _on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    status = _http_status(exc.status_code)
+    code = _HTTP_CODES.get(exc.status_code) or (status.name.lower() if status else "http_error")
+    return error_response(status_code=exc.status_code, code=code, message=_http_message(request, exc),
+                          headers=exc.headers)
+
+
+async def _on_service_error(request: Request, exc: ThroughlineError) -> JSONResponse:
+    status_code, code = next(mapped for cls, mapped in _SERVICE_ERRORS.items() if isinstance(exc, cls))
+    details = exc.details if isinstance(exc, InvalidRequestError) else ()
+    return error_response(status_code=status_code, code=code, message=str(exc), details=details)
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(status_code=500, code="internal_error",
+                          message="an internal error occurred; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the service's JSON error shape."""
+    app.exception_handler(RequestValidationError)(_on_request_validation)
+    app.exception_handler(HTTPException)(_on_http_error)
+    for error_class in _SERVICE_ERRORS:
+        app.exception_handler(error_class)(_on_service_error)
+    app.exception_handler(Exception)(_on_unhandled)

@@ -1,0 +1,350 @@
+"""Use cases that change records: upsert, delete, erase a profile, add or remove a link.
+
+Each runs in one transaction that this module opens and commits (the only place that commits
+record data). A change is applied the way the resolver's incremental entry point is meant to
+be used:
+
+1. find the records whose clusters the change can affect: starting from the keys of the old and
+   new versions of the changed records, repeatedly load every record holding a key that is not
+   crowded (by the same bounds the resolver uses, counted over the whole database) and follow
+   must-links — the union of the component before and after the change;
+2. resolve those records (their match forms, stored) with crowded keys disabled, so the result
+   equals a resolution of everything;
+3. diff the new clusters against the stored profiles, give ids (merges keep a survivor, splits
+   keep the larger part), recompute the golden profiles that changed, and write it all with the
+   change feed entries.
+
+Concurrent changes are serialized by the database: PostgreSQL transactions run SERIALIZABLE and
+are retried on a serialization failure; SQLite takes its write lock at BEGIN (``BEGIN IMMEDIATE``, see ``service.db``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from resolvers import NormalizedRecord, RecordIn, RecordKey, normalize_record
+from resolvers.blocking import key_bound, record_keys
+from resolvers.config import ResolverConfig
+from resolvers.engine import Resolution, resolve_matched
+from resolvers.features import MatchRecord, from_wire, match_record, to_wire, wire_from_json, wire_to_json
+from resolvers.incremental import ClusterChange, IdAssignment, ProfileEvent, assign_profile_ids, diff_partitions
+from resolvers.profiles import golden_profile
+from service import store
+from service.db import SQLITE_IMMEDIATE
+from service.schemas import golden_public, normalized_record_public
+from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
+
+__all__ = ["ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "closure", "content_hash",
+           "in_transaction", "prepare", "remove_link"]
+
+T = TypeVar("T")
+_RETRIES = 8
+# SQLSTATE codes PostgreSQL raises when a transaction must be retried.
+_RETRYABLE = frozenset({"40001", "40P01"})
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A record ready to store: its raw body, normalized and match forms, content hash and keys."""
+
+    raw: dict[str, Any]
+    record: RecordIn
+    normalized: NormalizedRecord
+    match: MatchRecord
+    content_hash: str
+
+    @property
+    def key(self) -> RecordKey:
+        """Return ``(source, source_record_id)``."""
+        return self.record.key
+
+
+@dataclass(slots=True)
+class RecordOutcome:
+    """What happened to one record: created, updated, unchanged or deleted, and its profile."""
+
+    key: RecordKey
+    status: str
+    profile_id: str | None
+    row: RecordRow | None = None
+
+
+@dataclass(slots=True)
+class ChangeOutcome:
+    """The result of one change: per-record outcomes and the profile events it caused."""
+
+    records: list[RecordOutcome] = field(default_factory=list)
+    events: list[ProfileEvent] = field(default_factory=list)
+
+
+def content_hash(raw: dict[str, Any]) -> str:
+    """Return a hash of a record's content, independent of key order: equal content, equal hash."""
+    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig) -> Prepared:
+    """Normalize a validated record and reduce it to what storage and resolution need."""
+    normalized = normalize_record(record, default_region=config.default_region)
+    match = match_record(normalized, index=-1, multi_valued=config.multi_valued_namespaces)
+    return Prepared(raw=raw, record=record, normalized=normalized, match=match, content_hash=content_hash(raw))
+
+
+@lru_cache(maxsize=65536)
+def _normalized_from_raw(raw: str, default_region: str) -> NormalizedRecord:
+    """Re-normalize a stored raw record (for golden profiles); cached on the raw text."""
+    return normalize_record(RecordIn.model_validate_json(raw), default_region=default_region)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _new_profile_id() -> str:
+    return f"p_{uuid.uuid4().hex[:20]}"
+
+
+# --- the affected records -------------------------------------------------------------------------
+
+def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta: dict[str, int],
+             config: ResolverConfig) -> tuple[set[int], dict[str, int]]:
+    """Return the ids of every record a change can affect, and the counts of the keys seen.
+
+    ``delta`` is how the change alters each key's number of holders: a key is followed when it is
+    within its bound before or after the change.
+    """
+    ids: set[int] = set()
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    frontier, arrived = set(seed_keys), set(seed_ids)
+    while frontier or arrived:
+        seen |= frontier
+        counts.update(dict.fromkeys(frontier, 0))
+        counts.update(store.key_counts(session, keys=frontier))
+        usable = {key for key in frontier
+                  if min(counts[key], counts[key] + delta.get(key, 0)) <= key_bound(key, config)}
+        arrived |= store.holders(session, keys=usable) - ids
+        arrived |= _linked(session, ids=arrived, known=ids | arrived)
+        ids |= arrived
+        frontier = {key for keys in store.keys_of_records(session, ids=arrived).values() for key in keys} - seen
+        arrived = set()
+    return ids, counts
+
+
+def _linked(session: Session, *, ids: set[int], known: set[int]) -> set[int]:
+    """Return the records reachable from ``ids`` through chains of must-links, beyond ``known``."""
+    found: set[int] = set()
+    step = ids
+    while step:
+        rows = store.records_by_ids(session, ids=step)
+        partners = store.link_partners(session, keys=[(row.source, row.source_record_id) for row in rows])
+        step = {row.id for row in store.records_by_keys(session, keys=partners).values() if row.id} - known - found
+        found |= step
+    return found
+
+
+def _match(row: RecordRow) -> MatchRecord:
+    return from_wire(wire_from_json(row.match), index=-1)
+
+
+def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: datetime) -> list[ChangeRow]:
+    rows = []
+    for event in events:
+        payload: dict[str, Any] = {"profile_id": event.profile_id, "record_count": sizes.get(event.profile_id, 0)}
+        if event.type == "profile.merged":
+            payload["absorbed"] = list(event.related)
+        elif event.type == "profile.split":
+            payload["new_ids"] = list(event.related)
+        rows.append(ChangeRow(type=event.type, profile_id=event.profile_id, payload=json.dumps(payload),
+                              created_at=now))
+    return rows
+
+
+# --- one change -----------------------------------------------------------------------------------
+
+def _key_delta(old_keys: dict[int, list[str]], leaving: set[int], arriving: Sequence[Prepared]) -> dict[str, int]:
+    """Return how a change shifts each key's number of holders."""
+    delta: dict[str, int] = defaultdict(int)
+    for record_id in leaving:
+        for key in old_keys.get(record_id, []):
+            delta[key] -= 1
+    for prepared in arriving:
+        for key in record_keys(prepared.match):
+            delta[key] += 1
+    return delta
+
+
+def _resolve_affected(session: Session, *, rows: dict[RecordKey, RecordRow], changed: Sequence[Prepared],
+                      deletes: Sequence[RecordKey], crowded: frozenset[str], config: ResolverConfig) -> Resolution:
+    """Resolve the affected records as they are after the change, with the stored overrides."""
+    after: dict[RecordKey, MatchRecord] = {key: _match(row) for key, row in rows.items() if key not in deletes}
+    after.update({prepared.key: prepared.match for prepared in changed})
+    matched = [replace(after[key], index=i) for i, key in enumerate(sorted(after))]
+    links = store.links_among(session, keys=set(after))
+    pairs = {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
+             for kind in ("must", "cannot")}
+    return resolve_matched(matched, config=config, explain=False, crowded=crowded,
+                           must_link=pairs["must"], cannot_link=pairs["cannot"])
+
+
+def _write_record(session: Session, *, prepared: Prepared, row: RecordRow | None, profile_id: str,
+                  now: datetime) -> tuple[RecordRow, str]:
+    """Insert or update one record row and its keys; return it and whether it was created or updated."""
+    status = "updated" if row is not None else "created"
+    if row is None:
+        row = RecordRow(source=prepared.key[0], source_record_id=prepared.key[1], created_at=now, content_hash="",
+                        raw="", normalized="", match="", profile_id="", updated_at=now)
+    row.content_hash = prepared.content_hash
+    row.raw = json.dumps(prepared.raw, ensure_ascii=False)
+    row.normalized = normalized_record_public(prepared.normalized).model_dump_json()
+    row.match = wire_to_json(to_wire(prepared.match))
+    row.observed_at = prepared.record.observed_at.replace(tzinfo=None) if prepared.record.observed_at else None
+    row.profile_id, row.updated_at = profile_id, now
+    session.add(row)
+    session.flush()
+    store.replace_keys(session, record_id=row.id or -1, keys=record_keys(prepared.match))
+    return row, status
+
+
+def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
+                    assignment: IdAssignment, profiles: dict[str, ProfileRow], rows: dict[RecordKey, RecordRow],
+                    edited: set[RecordKey], config: ResolverConfig, now: datetime) -> list[ProfileEvent]:
+    """Write golden profiles of changed clusters and retire merged and erased ids; return all events."""
+    events = list(assignment.events)
+    for change in changes:
+        # Same members, but a record's content changed: the golden profile may have changed too.
+        if change.kind == "unchanged" and edited & set(change.after[0]):
+            events.append(ProfileEvent("profile.updated", assignment.ids[change.after[0]]))
+    stale = [c for change in changes for c in change.after if change.kind != "unchanged" or edited & set(c)]
+    for cluster in stale:
+        profile_id = assignment.ids[cluster]
+        members = [_normalized_from_raw(rows[key].raw, config.default_region) for key in cluster]
+        profile = profiles.get(profile_id) or ProfileRow(id=profile_id, status="active", golden="", created_at=now,
+                                                         updated_at=now)
+        profile.status, profile.merged_into, profile.record_count = "active", None, len(cluster)
+        profile.updated_at = now
+        profile.golden = golden_public(profile_id, golden_profile(members, config=config)).model_dump_json()
+        session.add(profile)
+    for retired, survivor in assignment.merged_into.items():
+        profile = profiles[retired]
+        profile.status, profile.merged_into, profile.golden, profile.record_count = "merged", survivor, "{}", 0
+        profile.updated_at = now
+        session.add(profile)
+        store.repoint_merged(session, retired=retired, survivor=survivor)
+    for erased in assignment.erased:
+        profile = profiles[erased]
+        profile.status, profile.merged_into, profile.golden, profile.record_count = "erased", None, "{}", 0
+        profile.updated_at = now
+        session.add(profile)
+    sizes = {assignment.ids[cluster]: len(cluster) for cluster in resolution.clusters}
+    store.insert_changes(session, changes=_events_rows(events, sizes, now))
+    return events
+
+
+def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
+                 config: ResolverConfig, extra_seeds: Iterable[RecordKey] = ()) -> ChangeOutcome:
+    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction."""
+    now = _now()
+    outcome = ChangeOutcome()
+    by_key = {p.key: p for p in upserts}
+    seeds = list(extra_seeds)
+    existing = store.records_by_keys(session, keys=[*by_key, *deletes, *seeds])
+    changed = [p for p in by_key.values() if p.key not in existing or existing[p.key].content_hash != p.content_hash]
+    outcome.records.extend(RecordOutcome(p.key, "unchanged", existing[p.key].profile_id, existing[p.key])
+                           for p in by_key.values() if p not in changed)
+    outcome.records.extend(RecordOutcome(k, "not_found", None) for k in deletes if k not in existing)
+    touched = [existing[k] for k in {*(p.key for p in changed), *deletes, *seeds} if k in existing]
+    if not changed and not touched:
+        return outcome
+    touched_ids = {row.id for row in touched if row.id is not None}
+    leaving = {existing[k].id for k in {*(p.key for p in changed), *deletes} if k in existing and existing[k].id}
+    old_keys = store.keys_of_records(session, ids=touched_ids)
+    delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
+    seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
+    ids, counts = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config)
+    rows = {(row.source, row.source_record_id): row for row in store.records_by_ids(session, ids=ids)}
+    # Every key of every loaded record was on a frontier, so its count is known.
+    crowded = frozenset(k for k, n in counts.items() if n + delta.get(k, 0) > key_bound(k, config))
+    resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
+                                   config=config)
+    previous: dict[str, list[RecordKey]] = defaultdict(list)
+    for record_key, row in rows.items():
+        previous[row.profile_id].append(record_key)
+    current = {tuple(sorted(keys)): profile for profile, keys in previous.items()}
+    changes = diff_partitions(current, resolution.clusters)
+    profiles = store.profiles_by_ids(session, ids=previous)
+    age = {profile: int(row.created_at.timestamp() * 1_000_000) for profile, row in profiles.items()}
+    assignment = assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id)
+    profile_of = {key: assignment.ids[cluster] for cluster in resolution.clusters for key in cluster}
+    store.delete_records(session, ids=[rows[k].id or -1 for k in deletes if k in rows])
+    store.delete_links_of(session, keys=[k for k in deletes if k in rows])
+    for prepared in changed:
+        row, status = _write_record(session, prepared=prepared, row=existing.get(prepared.key),
+                                    profile_id=profile_of[prepared.key], now=now)
+        rows[prepared.key] = row
+        outcome.records.append(RecordOutcome(prepared.key, status, row.profile_id, row))
+    for record_key, row in rows.items():
+        if record_key in profile_of and row.profile_id != profile_of[record_key]:
+            row.profile_id, row.updated_at = profile_of[record_key], now
+            session.add(row)
+    outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
+    outcome.events = _write_profiles(session, resolution=resolution, changes=changes, assignment=assignment,
+                                     profiles=profiles, rows=rows, edited={p.key for p in changed}, config=config,
+                                     now=now)
+    return outcome
+
+
+# --- transactions -----------------------------------------------------------------------------
+
+def _retryable(error: DBAPIError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in _RETRYABLE
+
+
+def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one write transaction, committed at the end; retried on serialization failures."""
+    for attempt in range(_RETRIES):
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                if engine.dialect.name == "postgresql":
+                    session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+                else:
+                    session.connection(execution_options={SQLITE_IMMEDIATE: True})
+                result = work(session)
+                session.commit()
+                return result
+            except DBAPIError as error:
+                session.rollback()
+                if attempt == _RETRIES - 1 or not _retryable(error):
+                    raise
+    raise AssertionError("unreachable")
+
+
+def add_link(session: Session, *, kind: str, a: RecordKey, b: RecordKey, reason: str,
+             config: ResolverConfig) -> tuple[LinkRow, ChangeOutcome]:
+    """Store a must-link or cannot-link between two records and re-resolve their components."""
+    link = LinkRow(kind=kind, a_source=a[0], a_record_id=a[1], b_source=b[0], b_record_id=b[1], reason=reason,
+                   created_at=_now())
+    session.add(link)
+    session.flush()
+    return link, apply_change(session, config=config, extra_seeds=[a, b])
+
+
+def remove_link(session: Session, *, link: LinkRow, config: ResolverConfig) -> ChangeOutcome:
+    """Delete a link and re-resolve the components of its two records."""
+    seeds = [(link.a_source, link.a_record_id), (link.b_source, link.b_record_id)]
+    session.delete(link)
+    session.flush()
+    return apply_change(session, config=config, extra_seeds=seeds)

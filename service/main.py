@@ -1,0 +1,97 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` builds an app and touches nothing outside it: the database engine is
+made by the lifespan when the server starts, which refuses to start unless the database is at
+the migration head. Importing this module has no side effects; serve it with
+``uvicorn --factory service.main:create_app`` (``service.main:app`` also works: it is built on
+first access, PEP 562).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+
+from resolvers.config import ResolverConfig
+from service.body_limit import BodyLimitMiddleware
+from service.db import make_engine, require_migrated
+from service.dependencies import refuse_nul_characters
+from service.errors import install_error_handlers
+from service.metrics import MetricsMiddleware, make_http_metrics
+from service.routes import changes, links, normalize, ops, profiles, records
+from service.settings import Settings, get_settings
+
+__all__ = ["create_app", "openapi_json"]
+
+DESCRIPTION = (
+    "Throughline resolves partial customer records from every channel (CRM, newsletter, SMS, store, "
+    "web, LinkedIn) into one golden profile per real person. Every error has the body "
+    '`{"error": {"code", "message", "details": [{"field", "value", "reason"}]}}`.'
+)
+
+
+def _version() -> str:
+    try:
+        return version("throughline")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = make_engine(settings.database_url)
+    try:
+        require_migrated(engine)
+        app.state.engine = engine
+        yield
+    finally:
+        engine.dispose()
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Handler names are unique and read well in generated clients ("normalize", not "normalize_v1_normalize_post").
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Return a new Throughline app configured by ``settings`` (from the environment when omitted)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Throughline",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        generate_unique_id_function=_operation_id,
+        dependencies=[Depends(refuse_nul_characters)],
+    )
+    app.state.settings = settings
+    app.state.resolver_config = ResolverConfig(default_region=settings.default_region)
+    app.state.metrics = make_http_metrics() if settings.metrics_enabled else None
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(normalize.router)
+    for router in (records.router, profiles.router, links.router, changes.router):
+        app.include_router(router)
+    # The last middleware added is the outermost: metrics also see the 413s of the body limit.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    if app.state.metrics is not None:
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def openapi_json(app: FastAPI) -> str:
+    """Return the app's OpenAPI document as stable JSON: sorted keys, indent 2, trailing newline."""
+    return json.dumps(app.openapi(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def __getattr__(name: str) -> FastAPI:
+    """Build ``service.main:app`` on first access rather than at import time."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,197 @@
+"""Read use cases: records, profiles (by id or by identifier), explanations, links and the change feed.
+
+Lookups put the query value through the same normalizers as ingestion, so ``+39 347 123 4567``
+finds a record stored as ``347 123 4567`` with country IT.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from resolvers.blocking import key_bound
+from resolvers.config import ResolverConfig
+from resolvers.engine import resolve_matched
+from resolvers.explain import Explanation, explain_cluster
+from resolvers.features import from_wire, wire_from_json
+from resolvers.normalize.company import normalize_company
+from resolvers.normalize.email import normalize_email
+from resolvers.normalize.handles import normalize_handle
+from resolvers.normalize.linkedin import normalize_linkedin
+from resolvers.normalize.names import normalize_name
+from resolvers.normalize.phone import RegionHints, normalize_phone
+from resolvers.normalize.record import external_id
+from resolvers.normalize.rejection import Rejection
+from resolvers.records import RecordKey
+from service import store
+from service.errors import GoneError, InvalidRequestError, NotFoundError
+from service.ingest import closure
+from service.schemas import ErrorDetail
+from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
+
+__all__ = [
+    "Lookup",
+    "count_profiles",
+    "explain_profile",
+    "find_profiles",
+    "get_profile",
+    "get_record",
+    "links_between",
+    "list_changes",
+    "list_links",
+    "lookup_keys",
+    "payload",
+]
+
+MAX_MATCHES = 50
+
+
+def get_record(session: Session, *, key: RecordKey) -> RecordRow:
+    """Return a stored record or raise ``NotFoundError``."""
+    row = store.records_by_keys(session, keys=[key]).get(key)
+    if row is None:
+        raise NotFoundError(f"no record {key[0]}/{key[1]}")
+    return row
+
+
+def get_profile(session: Session, *, profile_id: str) -> ProfileRow:
+    """Return the live profile an id stands for now (following merges), or raise."""
+    row = store.live_profile_id(session, profile_id=profile_id)
+    if row is None:
+        raise NotFoundError(f"no profile {profile_id}")
+    if row.status == "erased":
+        raise GoneError(f"profile {row.id} was erased")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One lookup request: which identifiers, their values, and hints (``country`` for a phone)."""
+
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    linkedin: str | None = None
+    instagram: str | None = None
+    external_id: str | None = None
+    name: str | None = None
+    company: str | None = None
+
+
+def _rejected(field: str, value: str, rejection: Rejection) -> InvalidRequestError:
+    return InvalidRequestError("the lookup value cannot be used", [ErrorDetail(field=field, value=value,
+                                                                                reason=rejection.message)])
+
+
+def _name_keys(name: str, company: str | None) -> list[str]:
+    person = normalize_name(full_name=name)
+    if person is None or not person.first_tokens or not person.last_tokens:
+        raise InvalidRequestError("a name lookup needs a given name and a surname",
+                                  [ErrorDetail(field="name", value=name, reason="give a full name")])
+    full = [f"{formal}|{token}" for token in person.last_tokens for formal in person.first_groups]
+    if company is None:
+        return [f"n:{key}" for key in full]
+    employer = normalize_company(company)
+    if employer is None:
+        raise InvalidRequestError("the company cannot be used",
+                                  [ErrorDetail(field="company", value=company, reason="a placeholder")])
+    return [f"c:{key}|w{employer.key.replace(' ', '')}" for key in full]
+
+
+def lookup_keys(lookup: Lookup, *, default_region: str) -> list[str]:
+    """Return the candidate keys a lookup stands for, normalized like ingested values."""
+    keys: list[str] = []
+    if lookup.email is not None:
+        email = normalize_email(lookup.email)
+        if isinstance(email, Rejection):
+            raise _rejected("email", lookup.email, email)
+        keys.append(f"email:{email.key}")
+    if lookup.phone is not None:
+        phone = normalize_phone(lookup.phone, hints=RegionHints(default=default_region, country=lookup.country))
+        if isinstance(phone, Rejection):
+            raise _rejected("phone", lookup.phone, phone)
+        keys.append(f"phone:{phone.e164}" if phone.e164 else f"phone_national:{phone.national}")
+    if lookup.linkedin is not None:
+        profile = normalize_linkedin(lookup.linkedin)
+        if isinstance(profile, Rejection):
+            raise _rejected("linkedin", lookup.linkedin, profile)
+        keys.append(f"linkedin:{profile.value}")
+    if lookup.instagram is not None:
+        handle = normalize_handle(lookup.instagram, platform="instagram")
+        if isinstance(handle, Rejection):
+            raise _rejected("instagram", lookup.instagram, handle)
+        keys.append(f"instagram:{handle.handle}")
+    if lookup.external_id is not None:
+        raw_namespace, sep, raw_value = lookup.external_id.partition(":")
+        namespace, value = external_id(namespace=raw_namespace, value=raw_value)
+        if not sep or not namespace or not value:
+            raise InvalidRequestError("external_id is namespace:value", [ErrorDetail(
+                field="external_id", value=lookup.external_id, reason="expected namespace:value")])
+        keys.append(f"ext:{namespace}:{value}")
+    if lookup.name is not None:
+        keys.extend(_name_keys(lookup.name, lookup.company))
+    if not keys:
+        raise InvalidRequestError("give one of email, phone, linkedin, instagram, external_id or name", [
+            ErrorDetail(field="", value=None, reason="no lookup parameter")])
+    return keys
+
+
+def find_profiles(session: Session, *, keys: Sequence[str]) -> list[ProfileRow]:
+    """Return the live profiles holding any of ``keys`` (at most ``MAX_MATCHES``)."""
+    ids = sorted(store.holders(session, keys=keys))[: MAX_MATCHES * 10]
+    profile_ids = {row.profile_id for row in store.records_by_ids(session, ids=ids)}
+    profiles = store.profiles_by_ids(session, ids=profile_ids)
+    return [profiles[p] for p in sorted(profiles) if profiles[p].status == "active"][:MAX_MATCHES]
+
+
+def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:
+    """Re-resolve the profile's component with explanations on and keep what concerns the profile."""
+    members = store.records_of_profile(session, profile_id=profile.id)
+    seed_ids = {row.id for row in members if row.id is not None}
+    keys = {key for values in store.keys_of_records(session, ids=seed_ids).values() for key in values}
+    ids, counts = closure(session, seed_keys=keys, seed_ids=seed_ids, delta={}, config=config)
+    rows = sorted(store.records_by_ids(session, ids=ids), key=lambda row: (row.source, row.source_record_id))
+    matched = [from_wire(wire_from_json(row.match), index=i) for i, row in enumerate(rows)]
+    crowded = frozenset(key for key, count in counts.items() if count > key_bound(key, config))
+    links = store.links_among(session, keys=[(row.source, row.source_record_id) for row in rows])
+    resolution = resolve_matched(
+        matched, config=config, crowded=crowded,
+        must_link=[((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == "must"],
+        cannot_link=[((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links
+                     if lk.kind == "cannot"],
+    )
+    return explain_cluster(resolution, [(row.source, row.source_record_id) for row in members])
+
+
+def links_between(session: Session, *, a: RecordKey, b: RecordKey) -> list[LinkRow]:
+    """Return the links joining the records ``a`` and ``b`` (in either order)."""
+    ends = {a, b}
+    return [link for link in store.links_among(session, keys=[a])
+            if {(link.a_source, link.a_record_id), (link.b_source, link.b_record_id)} == ends]
+
+
+def list_links(session: Session, *, after: int, limit: int) -> list[LinkRow]:
+    """Return links in id order, after the id ``after``."""
+    return list(session.scalars(select(LinkRow).where(col(LinkRow.id) > after).order_by(col(LinkRow.id)).limit(limit)))
+
+
+def list_changes(session: Session, *, after: int, limit: int) -> list[ChangeRow]:
+    """Return change feed entries after the sequence number ``after``, in order."""
+    statement = select(ChangeRow).where(col(ChangeRow.seq) > after).order_by(col(ChangeRow.seq)).limit(limit)
+    return list(session.scalars(statement))
+
+
+def count_profiles(session: Session) -> int:
+    """Return how many live profiles there are."""
+    return int(session.scalar(select(func.count()).select_from(ProfileRow).where(col(ProfileRow.status) == "active"))
+               or 0)
+
+
+def payload(row: ChangeRow) -> dict[str, object]:
+    """Return a change's payload as a mapping."""
+    value = json.loads(row.payload)
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,83 @@
+"""Links: a steward's must-link or cannot-link between two records, applied at once and kept."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from sqlmodel import Session
+
+from service import ingest, queries
+from service.dependencies import ConfigDep, EngineDep
+from service.errors import ConflictError, InvalidRequestError, NotFoundError
+from service.routes.responses import ERRORS, WRITE_ERRORS
+from service.schemas import (
+    DeletionResponse,
+    ErrorDetail,
+    ErrorResponse,
+    LinkIn,
+    LinkPublic,
+    LinkResponse,
+    RecordRefIn,
+    event_public,
+)
+from service.tables import LinkRow
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/links", tags=["links"])
+
+
+def _public(link: LinkRow) -> LinkPublic:
+    return LinkPublic(id=link.id or 0, kind=link.kind, reason=link.reason, created_at=link.created_at,
+                      a=RecordRefIn(source=link.a_source, source_record_id=link.a_record_id),
+                      b=RecordRefIn(source=link.b_source, source_record_id=link.b_record_id))
+
+
+@router.post("", response_model=LinkResponse, status_code=201,
+             responses={**WRITE_ERRORS, 409: {"model": ErrorResponse, "description": "An opposite link stands."}})
+def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep) -> LinkResponse:
+    """Say two records are (must) or are not (cannot) one person; their profiles are re-resolved at once.
+
+    Repeating a link returns the stored one unchanged; a link of the other kind between the same two
+    records is a conflict (409) until that one is deleted.
+    """
+    a, b = (body.a.source, body.a.source_record_id), (body.b.source, body.b.source_record_id)
+    if a == b:
+        raise InvalidRequestError("a link joins two different records",
+                                  [ErrorDetail(field="b", value=f"{b[0]}/{b[1]}", reason="the same record as a")])
+
+    def work(session: Session) -> tuple[LinkRow, ingest.ChangeOutcome]:
+        for key in (a, b):
+            queries.get_record(session, key=key)
+        for existing in queries.links_between(session, a=a, b=b):
+            if existing.kind == body.kind:  # saying it twice changes nothing
+                return existing, ingest.ChangeOutcome()
+            raise ConflictError(f"link {existing.id} already says these records are {existing.kind}-linked; "
+                                "delete it first")
+        return ingest.add_link(session, kind=body.kind, a=a, b=b, reason=body.reason, config=config)
+
+    link, outcome = ingest.in_transaction(engine, work)
+    return LinkResponse(link=_public(link), changes=[event_public(e) for e in outcome.events])
+
+
+@router.get("", response_model=list[LinkPublic], responses=ERRORS)
+def list_links(engine: EngineDep, after: Annotated[int, Query(ge=0)] = 0,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[LinkPublic]:
+    """List links in the order they were made, ``limit`` at a time after the id ``after``."""
+    with Session(engine) as session:
+        return [_public(link) for link in queries.list_links(session, after=after, limit=limit)]
+
+
+@router.delete("/{link_id}", response_model=DeletionResponse, responses=ERRORS)
+def delete_link(link_id: Annotated[int, Path(ge=1)], engine: EngineDep, config: ConfigDep) -> DeletionResponse:
+    """Remove a link; the two records' profiles are re-resolved without it."""
+
+    def work(session: Session) -> ingest.ChangeOutcome:
+        link = session.get(LinkRow, link_id)
+        if link is None:
+            raise NotFoundError(f"no link {link_id}")
+        return ingest.remove_link(session, link=link, config=config)
+
+    outcome = ingest.in_transaction(engine, work)
+    return DeletionResponse(erased=[], changes=[event_public(e) for e in outcome.events])

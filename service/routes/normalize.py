@@ -1,0 +1,28 @@
+"""POST /v1/normalize: show what Throughline makes of a record, without storing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from resolvers import RecordIn, normalize_record
+from service.dependencies import SettingsDep
+from service.schemas import ErrorResponse, NormalizedRecordPublic, normalized_record_public
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["normalize"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+    413: {"model": ErrorResponse, "description": "The body is larger than the configured limit."},
+    415: {"model": ErrorResponse, "description": "The body is not sent as application/json."},
+    422: {"model": ErrorResponse, "description": "The record does not match the schema; one detail per field."},
+}
+
+
+@router.post("/normalize", response_model=NormalizedRecordPublic, responses=_ERRORS)
+def normalize(record: RecordIn, settings: SettingsDep) -> NormalizedRecordPublic:
+    """Return the normalized identifiers, keys and issues of one record; nothing is stored."""
+    return normalized_record_public(normalize_record(record, default_region=settings.default_region))

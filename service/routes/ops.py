@@ -1,0 +1,55 @@
+"""Operational endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.db import is_migrated
+from service.dependencies import EngineDep, MetricsDep
+from service.errors import NotReadyError
+from service.metrics import render_metrics
+from service.schemas import ErrorResponse, StatusPublic
+
+__all__ = ["router"]
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/health", response_model=StatusPublic)
+def health() -> StatusPublic:
+    """Answer that the process is alive; checks nothing else."""
+    return StatusPublic(status="ok")
+
+
+@router.get("/ready", response_model=StatusPublic,
+            responses={503: {"model": ErrorResponse, "description": "The database is unreachable or not migrated."}})
+def ready(engine: EngineDep) -> StatusPublic:
+    """Answer whether the service can serve: the database answers and is at the migration head."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        migrated = is_migrated(engine)
+    except SQLAlchemyError as error:
+        logger.warning("readiness check failed: %s", error)
+        raise NotReadyError(f"the database is unreachable: {type(error).__name__}") from error
+    if not migrated:
+        raise NotReadyError("the database is not at the migration head; run `throughline migrate`")
+    return StatusPublic(status="ready")
+
+
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
+                       404: {"model": ErrorResponse, "description": "Metrics are disabled."}})
+def metrics(http_metrics: MetricsDep) -> Response:
+    """Return the service's metrics in the Prometheus text format."""
+    if http_metrics is None:
+        raise HTTPException(status_code=404, detail="metrics are disabled (THROUGHLINE_METRICS_ENABLED=false)")
+    return Response(render_metrics(http_metrics), media_type=CONTENT_TYPE_LATEST)

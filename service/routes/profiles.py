@@ -1,0 +1,97 @@
+"""Profiles: read one (a merged-away id redirects), look up by identifier, explain, erase a person."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from service import ingest, queries, store
+from service.dependencies import ConfigDep, EngineDep
+from service.routes.responses import ERRORS
+from service.schemas import (
+    DeletionResponse,
+    EvidenceEdgePublic,
+    ExplanationPublic,
+    GoldenProfilePublic,
+    ProfileMatches,
+    RefusedEdgePublic,
+    event_public,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+
+ProfileIdPath = Annotated[str, Path(min_length=1, max_length=40)]
+_REDIRECT: dict[int | str, dict[str, Any]] = {
+    308: {"description": "The id was merged into another profile: follow Location to the live one."},
+}
+
+
+def _key(source_record_id: tuple[str, str]) -> str:
+    return f"{source_record_id[0]}/{source_record_id[1]}"
+
+
+@router.get("", response_model=ProfileMatches, responses=ERRORS)
+def lookup_profiles(
+    engine: EngineDep, config: ConfigDep,
+    email: Annotated[str | None, Query(max_length=512)] = None,
+    phone: Annotated[str | None, Query(max_length=64)] = None,
+    country: Annotated[str | None, Query(max_length=2, pattern=r"^[A-Za-z]{2}$",
+                                         description="Region for a national-format phone number.")] = None,
+    linkedin: Annotated[str | None, Query(max_length=2048)] = None,
+    instagram: Annotated[str | None, Query(max_length=512)] = None,
+    external_id: Annotated[str | None, Query(max_length=512, description="namespace:value")] = None,
+    name: Annotated[str | None, Query(max_length=512, description="A full name; narrowed by company.")] = None,
+    company: Annotated[str | None, Query(max_length=512)] = None,
+) -> ProfileMatches:
+    """Find the live profiles holding an identifier; values go through the same normalizers as records."""
+    lookup = queries.Lookup(email=email, phone=phone, country=country.upper() if country else None,
+                            linkedin=linkedin, instagram=instagram, external_id=external_id, name=name,
+                            company=company)
+    keys = queries.lookup_keys(lookup, default_region=config.default_region)
+    with Session(engine) as session:
+        profiles = queries.find_profiles(session, keys=keys)
+        return ProfileMatches(profiles=[GoldenProfilePublic.model_validate_json(p.golden) for p in profiles])
+
+
+@router.get("/{profile_id}", response_model=GoldenProfilePublic, responses={**ERRORS, **_REDIRECT})
+def get_profile(profile_id: ProfileIdPath, engine: EngineDep) -> GoldenProfilePublic | RedirectResponse:
+    """Return a golden profile; an id merged into another answers 308 with the live profile's URL."""
+    with Session(engine) as session:
+        profile = queries.get_profile(session, profile_id=profile_id)
+    if profile.id != profile_id:
+        return RedirectResponse(f"/v1/profiles/{profile.id}", status_code=308)
+    return GoldenProfilePublic.model_validate_json(profile.golden)
+
+
+@router.get("/{profile_id}/explain", response_model=ExplanationPublic, responses=ERRORS)
+def explain_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep) -> ExplanationPublic:
+    """Return the evidence graph of a profile: its records, the edges joining them, and refused merges."""
+    with Session(engine) as session:
+        profile = queries.get_profile(session, profile_id=profile_id)
+        explanation = queries.explain_profile(session, profile=profile, config=config)
+    return ExplanationPublic(
+        profile_id=profile.id,
+        records=[_key(key) for key in explanation.records],
+        edges=[EvidenceEdgePublic(a=_key(e.a), b=_key(e.b), score=e.score, stage=e.stage, evidence=list(e.evidence))
+               for e in explanation.edges],
+        refused=[RefusedEdgePublic(a=_key(r.edge.a), b=_key(r.edge.b), score=r.edge.score, stage=r.edge.stage,
+                                   evidence=list(r.edge.evidence), reason=r.reason) for r in explanation.refused],
+    )
+
+
+@router.delete("/{profile_id}", response_model=DeletionResponse, responses=ERRORS)
+def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep) -> DeletionResponse:
+    """Erase a person: every record of the profile, and everything derived from them."""
+
+    def work(session: Session) -> tuple[list[tuple[str, str]], ingest.ChangeOutcome]:
+        profile = queries.get_profile(session, profile_id=profile_id)
+        keys = [(row.source, row.source_record_id) for row in store.records_of_profile(session, profile_id=profile.id)]
+        return keys, ingest.apply_change(session, deletes=keys, config=config)
+
+    keys, outcome = ingest.in_transaction(engine, work)
+    return DeletionResponse(erased=[_key(k) for k in sorted(keys)], changes=[event_public(e) for e in outcome.events])

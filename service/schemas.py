@@ -1,0 +1,475 @@
+"""Request and response models of the HTTP API, and converters from the domain's dataclasses.
+
+Responses never expose ``resolvers`` dataclasses directly: each public model here is built by a
+converter function, so the domain can change shape without changing the API by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from resolvers import Issue, NormalizedRecord
+from resolvers.incremental import ProfileEvent
+from resolvers.normalize.address import PostalAddress
+from resolvers.normalize.company import Company
+from resolvers.normalize.email import Email
+from resolvers.normalize.handles import Handle
+from resolvers.normalize.linkedin import LinkedIn
+from resolvers.normalize.names import PersonName
+from resolvers.normalize.phone import Phone
+from resolvers.profiles import GoldenProfile, Seen
+from resolvers.records import SourceName, SourceRecordId
+from service.tables import RecordRow
+
+__all__ = [
+    "AddressPublic",
+    "CompanyPublic",
+    "ErrorBody",
+    "ErrorDetail",
+    "ErrorResponse",
+    "IdentifierPublic",
+    "IssuePublic",
+    "NamePublic",
+    "NormalizedRecordPublic",
+    "StatusPublic",
+    "normalized_record_public",
+]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Stored times are naive UTC; every time the API shows carries its zone (ISO 8601 with Z).
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _metadata() -> Any:
+    """Declare an optional identifier field that is left out of the JSON when it does not apply."""
+    return Field(None, exclude_if=_is_none)
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ErrorDetail(_Public):
+    """One reason a request was rejected: which field, the value sent, and why."""
+
+    field: str = Field(description="Dotted path of the field in the body (`address.country`, `emails.1`); "
+                                   "empty for the body as a whole.")
+    value: str | None = Field(description="The value sent for that field, as text, cut to 200 characters.")
+    reason: str
+
+
+class ErrorBody(_Public):
+    """What went wrong: a stable machine-readable code, a message for people, and per-field details."""
+
+    code: str = Field(description="Stable code: validation_error, malformed_json, payload_too_large, not_found, "
+                                  "method_not_allowed, not_ready, internal_error, ...")
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(_Public):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+class StatusPublic(_Public):
+    """A liveness or readiness answer."""
+
+    status: str
+
+
+class IdentifierPublic(_Public):
+    """A typed identifier; which metadata fields are present depends on ``kind``."""
+
+    kind: str = Field(description="email, phone, linkedin, company_linkedin, external_id, or a social platform: "
+                                  "instagram, tiktok, x, facebook, youtube, snapchat.")
+    value: str = Field(description="The canonical value matched on: mailbox key, E.164 number (or, for a phone "
+                                   "whose country is unknown, its national digits), canonical LinkedIn URL, "
+                                   "handle, or `namespace:value` for external ids.")
+    address: str | None = _metadata()
+    domain: str | None = _metadata()
+    role: bool | None = _metadata()
+    free: bool | None = _metadata()
+    disposable: bool | None = _metadata()
+    test_domain: bool | None = _metadata()
+    corrected_domain: str | None = _metadata()
+    extension: str | None = _metadata()
+    number_type: str | None = _metadata()
+    region: str | None = _metadata()
+    region_source: str | None = _metadata()
+    national: str | None = _metadata()
+    household: bool | None = _metadata()
+    slug: str | None = _metadata()
+    namespace: str | None = _metadata()
+
+
+class NamePublic(_Public):
+    """A person's name for display and its matching keys."""
+
+    display: str
+    first: str | None
+    last: str | None
+    middle: str | None
+    first_key: str
+    first_tokens: list[str]
+    last_tokens: list[str]
+    initial_only: bool
+    nickname_groups: list[str] = Field(description="Formal given names the first name may stand for, sorted.")
+
+
+class CompanyPublic(_Public):
+    """An employer's name as given and its matching key."""
+
+    display: str
+    key: str
+
+
+class AddressPublic(_Public):
+    """A postal address for display and its matching keys."""
+
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None
+    street_key: str
+    city_key: str
+    postal_key: str
+
+
+class IssuePublic(_Public):
+    """A value of the record that could not be used, and why; the record is still accepted."""
+
+    field: str
+    value: str
+    code: str
+    message: str
+
+
+class NormalizedRecordPublic(_Public):
+    """What normalization makes of one record."""
+
+    source: str
+    source_record_id: str
+    observed_at: datetime | None = Field(description="ISO 8601 in UTC (`Z`).")
+    identifiers: list[IdentifierPublic]
+    name: NamePublic | None
+    company: CompanyPublic | None
+    job_title: str | None
+    address: AddressPublic | None
+    country: str | None
+    date_of_birth: date | None = Field(description="YYYY-MM-DD.")
+    issues: list[IssuePublic]
+
+
+def _email(email: Email) -> IdentifierPublic:
+    return IdentifierPublic(
+        kind="email", value=email.key, address=email.address, domain=email.domain, role=email.role,
+        free=email.free, disposable=email.disposable, test_domain=email.test_domain,
+        corrected_domain=email.corrected_domain, household=email.household,
+    )
+
+
+def _phone(phone: Phone) -> IdentifierPublic:
+    return IdentifierPublic(
+        kind="phone", value=phone.e164 or phone.national, extension=phone.extension, number_type=phone.number_type,
+        region=phone.region, region_source=phone.region_source, national=phone.national,
+    )
+
+
+def _linkedin(linkedin: LinkedIn, *, kind: str) -> IdentifierPublic:
+    return IdentifierPublic(kind=kind, value=linkedin.value, slug=linkedin.slug)
+
+
+def _handle(handle: Handle) -> IdentifierPublic:
+    return IdentifierPublic(kind=handle.platform, value=handle.handle)
+
+
+def _external_id(namespace: str, value: str) -> IdentifierPublic:
+    return IdentifierPublic(kind="external_id", value=f"{namespace}:{value}", namespace=namespace)
+
+
+def _identifiers(record: NormalizedRecord) -> Iterator[IdentifierPublic]:
+    """Yield the record's identifiers in the domain's order: emails, phones, LinkedIn, handles, ids."""
+    yield from map(_email, record.emails)
+    yield from map(_phone, record.phones)
+    yield from (_linkedin(person, kind="linkedin") for person in record.linkedin)
+    yield from (_linkedin(page, kind="company_linkedin") for page in record.company_pages)
+    yield from map(_handle, record.handles)
+    yield from (_external_id(namespace, value) for namespace, value in record.external_ids)
+
+
+def _name(name: PersonName) -> NamePublic:
+    return NamePublic(
+        display=name.display, first=name.first, last=name.last, middle=name.middle, first_key=name.first_key,
+        first_tokens=list(name.first_tokens), last_tokens=list(name.last_tokens), initial_only=name.initial_only,
+        nickname_groups=sorted(name.first_groups),
+    )
+
+
+def _company(company: Company) -> CompanyPublic:
+    return CompanyPublic(display=company.display, key=company.key)
+
+
+def _address(address: PostalAddress) -> AddressPublic:
+    return AddressPublic(
+        street=address.street, city=address.city, postal_code=address.postal_code, country=address.country,
+        street_key=address.street_key, city_key=address.city_key, postal_key=address.postal_key,
+    )
+
+
+def _issue(issue: Issue) -> IssuePublic:
+    return IssuePublic(field=issue.field, value=issue.value, code=issue.code, message=issue.message)
+
+
+def normalized_record_public(record: NormalizedRecord) -> NormalizedRecordPublic:
+    """Return the API form of a normalized record."""
+    return NormalizedRecordPublic(
+        source=record.source,
+        source_record_id=record.source_record_id,
+        observed_at=record.observed_at,
+        identifiers=list(_identifiers(record)),
+        name=_name(record.name) if record.name else None,
+        company=_company(record.company) if record.company else None,
+        job_title=record.job_title,
+        address=_address(record.address) if record.address else None,
+        country=record.country,
+        date_of_birth=record.date_of_birth,
+        issues=[_issue(issue) for issue in record.issues],
+    )
+
+
+# --- profiles, records, links, the change feed ----------------------------------------------------
+
+class SeenPublic(_Public):
+    """A value of a profile, how many of its records carry it, and when it was first and last seen."""
+
+    value: str
+    count: int
+    first_seen: UtcDatetime | None
+    last_seen: UtcDatetime | None
+
+
+class TimelineEntryPublic(_Public):
+    """One record of the person's cross-channel journey."""
+
+    observed_at: UtcDatetime | None
+    source: str
+    source_record_id: str
+
+
+class GoldenProfilePublic(_Public):
+    """The golden profile of one person (survivorship rules in the README)."""
+
+    profile_id: str
+    display_name: str | None
+    names: list[SeenPublic]
+    emails: list[SeenPublic]
+    phones: list[SeenPublic]
+    linkedin: list[SeenPublic]
+    handles: list[SeenPublic]
+    external_ids: list[SeenPublic]
+    company: str | None
+    job_title: str | None
+    channels: list[SeenPublic] = Field(description="The sources that saw the person, with counts.")
+    first_seen: UtcDatetime | None
+    last_seen: UtcDatetime | None
+    record_count: int
+    timeline: list[TimelineEntryPublic] = Field(description="Every record, ordered by observed_at.")
+
+
+def _seen(values: Iterable[Seen]) -> list[SeenPublic]:
+    return [SeenPublic(value=s.value, count=s.count, first_seen=s.first_seen, last_seen=s.last_seen) for s in values]
+
+
+def golden_public(profile_id: str, profile: GoldenProfile) -> GoldenProfilePublic:
+    """Return the API form of a golden profile."""
+    return GoldenProfilePublic(
+        profile_id=profile_id, display_name=profile.display_name, names=_seen(profile.names),
+        emails=_seen(profile.emails), phones=_seen(profile.phones), linkedin=_seen(profile.linkedin),
+        handles=_seen(profile.handles), external_ids=_seen(profile.external_ids), company=profile.company,
+        job_title=profile.job_title, channels=_seen(profile.channels), first_seen=profile.first_seen,
+        last_seen=profile.last_seen, record_count=len(profile.records),
+        timeline=[TimelineEntryPublic(observed_at=e.observed_at, source=e.source, source_record_id=e.source_record_id)
+                  for e in profile.timeline],
+    )
+
+
+class ProfileEventPublic(_Public):
+    """A change of a profile caused by a request (the same event goes to the change feed)."""
+
+    type: str = Field(description="profile.created, profile.updated, profile.merged, profile.split, profile.erased")
+    profile_id: str
+    absorbed: list[str] | None = _metadata()
+    new_ids: list[str] | None = _metadata()
+
+
+def event_public(event: ProfileEvent) -> ProfileEventPublic:
+    """Return the API form of a profile event."""
+    return ProfileEventPublic(
+        type=event.type, profile_id=event.profile_id,
+        absorbed=list(event.related) if event.type == "profile.merged" else None,
+        new_ids=list(event.related) if event.type == "profile.split" else None,
+    )
+
+
+class StoredRecordPublic(_Public):
+    """A stored record: the body as received, its normalized form, and its profile."""
+
+    source: str
+    source_record_id: str
+    profile_id: str
+    raw: dict[str, Any] = Field(description="The record exactly as it was sent.")
+    normalized: NormalizedRecordPublic
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class UpsertResponse(_Public):
+    """The outcome of an upsert: the stored record, its profile, and what changed."""
+
+    status: str = Field(description="created, updated or unchanged (identical content changes nothing).")
+    record: StoredRecordPublic
+    profile_id: str
+    changes: list[ProfileEventPublic]
+
+
+class BatchItemResult(_Public):
+    """The outcome of one item of a batch: like an upsert, or the error that rejected it."""
+
+    index: int
+    status: str = Field(description="created, updated, unchanged or rejected.")
+    source: str | None = None
+    source_record_id: str | None = None
+    profile_id: str | None = None
+    error: ErrorBody | None = _metadata()
+
+
+class BatchResponse(_Public):
+    """One result per item, in the order sent, and the profile changes of the whole batch."""
+
+    results: list[BatchItemResult]
+    changes: list[ProfileEventPublic]
+
+
+class DeletionResponse(_Public):
+    """The outcome of an erasure."""
+
+    erased: list[str] = Field(description="Keys (`source/source_record_id`) of the records erased.")
+    changes: list[ProfileEventPublic]
+
+
+class RecordRefIn(BaseModel):
+    """A record by its key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: SourceName
+    source_record_id: SourceRecordId
+
+
+class LinkIn(BaseModel):
+    """A steward's override between two records."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["must", "cannot"] = Field(description="must: one person; cannot: never one person.")
+    a: RecordRefIn
+    b: RecordRefIn
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$",
+                        description="Why; any text but the NUL character.")
+
+
+class LinkPublic(_Public):
+    """A stored override."""
+
+    id: int
+    kind: str
+    a: RecordRefIn
+    b: RecordRefIn
+    reason: str
+    created_at: UtcDatetime
+
+
+class LinkResponse(_Public):
+    """A created link and the profile changes it caused."""
+
+    link: LinkPublic
+    changes: list[ProfileEventPublic]
+
+
+class ChangePublic(_Public):
+    """One entry of the change feed."""
+
+    seq: int
+    type: str
+    profile_id: str
+    payload: dict[str, Any]
+    created_at: UtcDatetime
+
+
+class ChangesPage(_Public):
+    """A page of the change feed; pass ``next_after`` as ``after`` to read on."""
+
+    changes: list[ChangePublic]
+    next_after: int
+
+
+class ProfileMatches(_Public):
+    """The live profiles that hold a looked-up identifier."""
+
+    profiles: list[GoldenProfilePublic]
+
+
+class EvidenceEdgePublic(_Public):
+    """An edge of the evidence graph: two records, the evidence joining them and its score."""
+
+    a: str
+    b: str
+    score: float | None = Field(description="the evidence score; null for a steward's must-link, which is a "
+                                              "decision rather than a score")
+    stage: str
+    evidence: list[str]
+
+
+class RefusedEdgePublic(_Public):
+    """A merge the evidence asked for that a constraint refused."""
+
+    a: str
+    b: str
+    score: float | None = Field(description="the evidence score; null for a steward's must-link, which is a "
+                                              "decision rather than a score")
+    stage: str
+    evidence: list[str]
+    reason: str
+
+
+class ExplanationPublic(_Public):
+    """Why these records are one profile: the edges holding them together and the refused ones."""
+
+    profile_id: str
+    records: list[str]
+    edges: list[EvidenceEdgePublic]
+    refused: list[RefusedEdgePublic]
+
+
+def stored_record_public(row: RecordRow) -> StoredRecordPublic:
+    """Return the API form of a stored record."""
+    return StoredRecordPublic(
+        source=row.source, source_record_id=row.source_record_id, profile_id=row.profile_id,
+        raw=json.loads(row.raw), normalized=NormalizedRecordPublic.model_validate_json(row.normalized),
+        created_at=row.created_at, updated_at=row.updated_at,
+    )

@@ -1,0 +1,47 @@
+"""Service settings, read from ``THROUGHLINE_*`` environment variables (pydantic-settings).
+
+Nothing is read at import time: ``get_settings()`` builds them on first use, and tests pass a
+``Settings`` of their own to ``create_app``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """How one Throughline process is configured."""
+
+    model_config = SettingsConfigDict(env_prefix="THROUGHLINE_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./throughline.db",
+        description="SQLAlchemy URL: a SQLite file, or PostgreSQL as postgresql+psycopg://user@host:5432/db.",
+    )
+    default_region: str = Field(
+        "US", pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 region for phone numbers that carry no country hint.",
+    )
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body accepted, in bytes.")
+    metrics_enabled: bool = Field(True, description="Whether /metrics serves Prometheus metrics.")
+    log_level: LogLevel = Field("INFO", description="Level of the service's own log messages.")
+
+    @field_validator("default_region", "log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        # Region codes and level names are case-insensitive to people; store one spelling.
+        return value.strip().upper() if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process's settings, read from the environment once."""
+    return Settings()

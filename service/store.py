@@ -1,0 +1,173 @@
+"""Queries on the service's tables. Nothing here commits: the use cases (``ingest``) own transactions.
+
+Every function takes the session first and keyword arguments after; lists of keys are queried in
+chunks so that no statement carries more bound parameters than SQLite allows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, delete, func, or_, tuple_, update
+from sqlmodel import Session, col, select
+
+from resolvers.records import RecordKey
+from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
+
+__all__ = [
+    "delete_links_of",
+    "delete_records",
+    "holders",
+    "insert_changes",
+    "key_counts",
+    "keys_of_records",
+    "link_partners",
+    "links_among",
+    "live_profile_id",
+    "profiles_by_ids",
+    "records_by_ids",
+    "records_by_keys",
+    "records_of_profile",
+    "replace_keys",
+    "repoint_merged",
+]
+
+_CHUNK = 500
+T = TypeVar("T")
+
+
+def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def records_by_keys(session: Session, *, keys: Iterable[RecordKey]) -> dict[RecordKey, RecordRow]:
+    """Return the stored records with these ``(source, source_record_id)`` keys."""
+    found: dict[RecordKey, RecordRow] = {}
+    for batch in _chunks(sorted(set(keys))):
+        statement = select(RecordRow).where(tuple_(col(RecordRow.source), col(RecordRow.source_record_id)).in_(batch))
+        for row in session.scalars(statement):
+            found[(row.source, row.source_record_id)] = row
+    return found
+
+
+def records_by_ids(session: Session, *, ids: Iterable[int]) -> list[RecordRow]:
+    """Return the stored records with these row ids."""
+    rows: list[RecordRow] = []
+    for batch in _chunks(sorted(set(ids))):
+        rows.extend(session.scalars(select(RecordRow).where(col(RecordRow.id).in_(batch))))
+    return rows
+
+
+def records_of_profile(session: Session, *, profile_id: str) -> list[RecordRow]:
+    """Return the records of one profile."""
+    return list(session.scalars(select(RecordRow).where(col(RecordRow.profile_id) == profile_id)))
+
+
+def key_counts(session: Session, *, keys: Iterable[str]) -> dict[str, int]:
+    """Return how many records hold each key (keys no record holds are absent)."""
+    counts: dict[str, int] = {}
+    for batch in _chunks(sorted(set(keys))):
+        statement = (select(col(RecordKeyRow.key), func.count()).where(col(RecordKeyRow.key).in_(batch))
+                     .group_by(col(RecordKeyRow.key)))
+        counts.update(dict(session.execute(statement).all()))
+    return counts
+
+
+def holders(session: Session, *, keys: Iterable[str]) -> set[int]:
+    """Return the ids of the records holding any of ``keys``."""
+    ids: set[int] = set()
+    for batch in _chunks(sorted(set(keys))):
+        ids.update(session.scalars(select(col(RecordKeyRow.record_id)).where(col(RecordKeyRow.key).in_(batch))))
+    return ids
+
+
+def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[str]]:
+    """Return each record's keys."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for batch in _chunks(sorted(set(ids))):
+        statement = (select(col(RecordKeyRow.record_id), col(RecordKeyRow.key))
+                     .where(col(RecordKeyRow.record_id).in_(batch)))
+        for record_id, key in session.execute(statement):
+            found[record_id].append(key)
+    return found
+
+
+def replace_keys(session: Session, *, record_id: int, keys: Sequence[str]) -> None:
+    """Make ``keys`` the keys of one record."""
+    session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id) == record_id))
+    session.add_all(RecordKeyRow(key=key, record_id=record_id) for key in keys)
+
+
+def delete_records(session: Session, *, ids: Iterable[int]) -> None:
+    """Delete records and their keys."""
+    for batch in _chunks(sorted(set(ids))):
+        session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id).in_(batch)))
+        session.execute(delete(RecordRow).where(col(RecordRow.id).in_(batch)))
+
+
+def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
+    return or_(tuple_(col(LinkRow.a_source), col(LinkRow.a_record_id)).in_(keys),
+               tuple_(col(LinkRow.b_source), col(LinkRow.b_record_id)).in_(keys))
+
+
+def link_partners(session: Session, *, keys: Iterable[RecordKey]) -> set[RecordKey]:
+    """Return the records joined by a must-link to any of ``keys`` (the closure follows them)."""
+    partners: set[RecordKey] = set()
+    for batch in _chunks(sorted(set(keys))):
+        statement = select(LinkRow).where(col(LinkRow.kind) == "must", _link_filter(batch))
+        for link in session.scalars(statement):
+            partners.update({(link.a_source, link.a_record_id), (link.b_source, link.b_record_id)})
+    return partners
+
+
+def links_among(session: Session, *, keys: Iterable[RecordKey]) -> list[LinkRow]:
+    """Return the links touching any of ``keys``."""
+    links: dict[int | None, LinkRow] = {}
+    for batch in _chunks(sorted(set(keys))):
+        for link in session.scalars(select(LinkRow).where(_link_filter(batch))):
+            links[link.id] = link
+    return [links[i] for i in sorted(links, key=lambda i: i or 0)]
+
+
+def delete_links_of(session: Session, *, keys: Iterable[RecordKey]) -> None:
+    """Delete every link touching one of ``keys`` (an erased record leaves nothing behind)."""
+    for batch in _chunks(sorted(set(keys))):
+        session.execute(delete(LinkRow).where(_link_filter(batch)))
+
+
+def profiles_by_ids(session: Session, *, ids: Iterable[str]) -> dict[str, ProfileRow]:
+    """Return the profile rows with these ids."""
+    found: dict[str, ProfileRow] = {}
+    for batch in _chunks(sorted(set(ids))):
+        for row in session.scalars(select(ProfileRow).where(col(ProfileRow.id).in_(batch))):
+            found[row.id] = row
+    return found
+
+
+def live_profile_id(session: Session, *, profile_id: str) -> ProfileRow | None:
+    """Follow ``merged_into`` from ``profile_id`` to the profile that holds its records now."""
+    row = session.get(ProfileRow, profile_id)
+    seen = set()
+    while row is not None and row.status == "merged" and row.merged_into and row.id not in seen:
+        seen.add(row.id)
+        row = session.get(ProfileRow, row.merged_into)
+    return row
+
+
+def repoint_merged(session: Session, *, retired: str, survivor: str) -> None:
+    """Point profiles that were merged into ``retired`` at ``survivor`` (chains stay one hop)."""
+    session.execute(update(ProfileRow).where(col(ProfileRow.merged_into) == retired).values(merged_into=survivor))
+
+
+def insert_changes(session: Session, *, changes: Sequence[ChangeRow]) -> None:
+    """Append entries to the change feed."""
+    session.add_all(changes)

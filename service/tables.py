@@ -1,0 +1,94 @@
+"""SQLModel tables: the database is the source of truth (ARCHITECTURE.md, "Storage").
+
+* ``records`` — every accepted record as received (``raw``), its normalized form, its match form
+  (what the resolver compares) and the profile it belongs to;
+* ``record_keys`` — the candidate keys of each record (identifier values and profile keys): the
+  index that finds the records a change can affect;
+* ``profiles`` — one row per profile id ever issued: live ones carry the golden profile, merged
+  ones point at their survivor, erased ones are empty;
+* ``links`` — stewards' must-link and cannot-link overrides between two records;
+* ``changes`` — the ordered change feed; payloads hold profile ids and counts, never personal values.
+
+Times are stored as naive UTC (SQLite has no time zones); the API adds the ``Z`` back.
+Schema changes go through Alembic migrations (``service/migrations``), not ``create_all``.
+"""
+
+from __future__ import annotations
+
+from pydantic import NaiveDatetime
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = ["ChangeRow", "LinkRow", "ProfileRow", "RecordKeyRow", "RecordRow"]
+
+
+class RecordRow(SQLModel, table=True):
+    """One accepted record, keyed by ``(source, source_record_id)``."""
+
+    __tablename__ = "records"
+    __table_args__ = (UniqueConstraint("source", "source_record_id", name="uq_records_source_id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    source: str = Field(max_length=64)
+    source_record_id: str = Field(max_length=256)
+    content_hash: str = Field(max_length=64)
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    normalized: str = Field(sa_column=Column(Text, nullable=False))
+    match: str = Field(sa_column=Column(Text, nullable=False))
+    observed_at: NaiveDatetime | None = None
+    profile_id: str = Field(max_length=40, index=True)
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
+
+
+class RecordKeyRow(SQLModel, table=True):
+    """A candidate key a record holds (``email:…``, ``phone:…``, ``n:…`` and so on)."""
+
+    __tablename__ = "record_keys"
+    __table_args__ = (Index("ix_record_keys_record_id", "record_id"),)
+
+    key: str = Field(sa_column=Column(Text, primary_key=True))
+    record_id: int = Field(sa_column=Column(Integer, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True))
+
+
+class ProfileRow(SQLModel, table=True):
+    """A profile id: live (with its golden profile), merged into another, or erased."""
+
+    __tablename__ = "profiles"
+
+    id: str = Field(primary_key=True, max_length=40)
+    status: str = Field(max_length=16)
+    merged_into: str | None = Field(default=None, max_length=40, index=True)
+    golden: str = Field(sa_column=Column(Text, nullable=False))
+    record_count: int = 0
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
+
+
+class LinkRow(SQLModel, table=True):
+    """A steward's override: these two records are (must) or are not (cannot) one person."""
+
+    __tablename__ = "links"
+    __table_args__ = (Index("ix_links_a", "a_source", "a_record_id"), Index("ix_links_b", "b_source", "b_record_id"))
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    kind: str = Field(max_length=16)
+    a_source: str = Field(max_length=64)
+    a_record_id: str = Field(max_length=256)
+    b_source: str = Field(max_length=64)
+    b_record_id: str = Field(max_length=256)
+    reason: str = Field(max_length=500)
+    created_at: NaiveDatetime
+
+
+class ChangeRow(SQLModel, table=True):
+    """One entry of the change feed; ``seq`` orders the feed and lets consumers resume."""
+
+    __tablename__ = "changes"
+
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                           primary_key=True, autoincrement=True))
+    type: str = Field(max_length=32)
+    profile_id: str = Field(max_length=40, index=True)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: NaiveDatetime

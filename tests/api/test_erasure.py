@@ -1,0 +1,173 @@
+"""Erasure is real (ARCHITECTURE.md, property 7): after DELETE of a record or a person, no value of it is left.
+
+The check reads every cell of every table of the database (raw, normalized and match forms, the
+key index, golden profiles, links, the change feed) and looks for each value the erased records
+carried. Each test first checks that the scan does find those values before the erasure, so that
+a scan that finds nothing proves something.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import (
+    cells_containing,
+    events,
+    feed,
+    golden_mismatches,
+    index_keys,
+    last_seq,
+    link,
+    person,
+    profile,
+    profile_id_of,
+    put,
+    resolved_partition,
+    stored_partition,
+)
+
+
+def ottavina(**fields: Any) -> dict[str, Any]:
+    """Return a record of a person whose every value is distinctive enough to be searched for."""
+    return person(
+        "Ottavina", "Quercioli-Zanardelli",
+        email="ottavina.q.zanardelli@fastmail.com",
+        phone="+39 331 987 6543",
+        linkedin_url="https://www.linkedin.com/in/ottavina-quercioli-zx9/",
+        instagram_handle="@ottavina_qz",
+        company="Vetreria Quercioli S.r.l.",
+        job_title="Maestra vetraia",
+        address={"street": "17 Glassblowers Lane", "city": "Henley-on-Thames", "postal_code": "RG9 1LX",
+                 "country": "GB"},
+        date_of_birth="1971-08-19",
+        external_ids={"loyalty": "LQ-558812"},
+        attributes={"note": "allergic-to-kiwi-4471"},
+        observed_at="2024-04-04T04:04:04Z",
+        **fields,
+    )
+
+
+# Values of ottavina(), as sent and as normalized (digits of the phone, folded postal code, ...).
+OTTAVINA_VALUES = ["Ottavina", "Quercioli", "Zanardelli", "ottavina.q.zanardelli", "3319876543", "ottavina_qz",
+                   "ottavina-quercioli-zx9", "Vetreria", "vetraia", "Glassblowers", "Henley", "RG9 1LX", "rg91lx",
+                   "1971-08-19", "LQ-558812", "kiwi-4471", "erase-me-7731"]
+
+
+def someone_else(client: TestClient) -> str:
+    """Store an unrelated person who must survive every erasure untouched; return their profile id."""
+    profile_id: str = put(client, "crm/marco", person("Marco", "Verdi", email="marco.verdi@gmail.com",
+                                                      phone="+39 347 765 4321"))["profile_id"]
+    return profile_id
+
+
+def assert_nothing_left(client: TestClient, url: str, values: list[str]) -> None:
+    """Assert no table cell, no feed entry and no index key holds any of ``values``."""
+    assert cells_containing(url, values) == []
+    feed_text = json.dumps(feed(client), ensure_ascii=False).lower()
+    assert [value for value in values if value.lower() in feed_text] == []
+    stored, expected = index_keys(url)
+    assert stored == expected
+
+
+def test_deleting_a_record_leaves_none_of_its_values_anywhere(client: TestClient, database_url: str) -> None:
+    other = someone_else(client)
+    put(client, "crm/erase-me-7731", ottavina())
+    assert {needle for _, _, needle in cells_containing(database_url, OTTAVINA_VALUES)} == {
+        v.lower() for v in OTTAVINA_VALUES}, "precondition: the scan finds every value while it is stored"
+
+    response = client.delete("/v1/records/crm/erase-me-7731")
+
+    assert response.status_code == 200
+    assert response.json()["erased"] == ["crm/erase-me-7731"]
+    assert_nothing_left(client, database_url, OTTAVINA_VALUES)
+    assert profile(client, other)["emails"][0]["value"] == "marcoverdi@gmail.com"
+    assert cells_containing(database_url, ["marco.verdi"]) != []
+
+
+def test_erasing_a_person_leaves_none_of_their_records_values_anywhere(client: TestClient,
+                                                                      database_url: str) -> None:
+    other = someone_else(client)
+    erased = put(client, "crm/erase-me-7731", ottavina())["profile_id"]
+    put(client, "web/w-1", person("Ottavina", "Quercioli-Zanardelli", email="ottavina.q.zanardelli@fastmail.com",
+                                  attributes={"coupon": "SPRING-9913"}))
+    put(client, "sms/s-1", person("Ottavina", "Quercioli-Zanardelli", phone="+39 331 987 6543",
+                                  email="o.quercioli@libero.it"))
+    assert profile(client, erased)["record_count"] == 3
+    values = [*OTTAVINA_VALUES, "SPRING-9913", "o.quercioli@libero.it", "w-1", "s-1"]
+
+    response = client.delete(f"/v1/profiles/{erased}")
+
+    assert response.status_code == 200
+    assert response.json()["erased"] == ["crm/erase-me-7731", "sms/s-1", "web/w-1"]
+    assert events(feed(client))[-1] == ("profile.erased", erased)
+    assert_nothing_left(client, database_url, values)
+    assert profile(client, other)["record_count"] == 1
+
+
+def test_erasing_a_record_erases_its_links_and_their_reasons(client: TestClient, database_url: str) -> None:
+    someone_else(client)
+    put(client, "crm/erase-me-7731", ottavina())
+    link(client, "must", "crm/erase-me-7731", "crm/marco", reason="Ottavina Quercioli said Marco is her alias")
+
+    client.delete("/v1/records/crm/erase-me-7731")
+
+    assert client.get("/v1/links").json() == []
+    assert_nothing_left(client, database_url, [*OTTAVINA_VALUES, "her alias"])
+    assert stored_partition(database_url) == [(("crm", "marco"),)]
+
+
+def test_erasing_the_record_that_bridged_two_profiles_splits_them_again(client: TestClient,
+                                                                        database_url: str) -> None:
+    a = put(client, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    b = put(client, "sms/b", person(phone="347 123 4567", country="IT"))["profile_id"]
+    assert a != b, "precondition: a shared common name alone does not merge"
+    bridge = put(client, "web/bridge-5150", person(email="giulia.bianchi@gmail.com", phone="+393471234567",
+                                                   job_title="Glass Artisan", attributes={"ref": "bridge-only-8821"}))
+    assert bridge["changes"] == [{"type": "profile.merged", "profile_id": a, "absorbed": [b]}]
+    seq = last_seq(client)
+
+    response = client.delete("/v1/records/web/bridge-5150")
+
+    assert response.status_code == 200
+    (split,) = response.json()["changes"]
+    assert (split["type"], split["profile_id"]) == ("profile.split", a)
+    assert profile_id_of(client, "crm/a") == a
+    assert [profile_id_of(client, "sms/b")] == split["new_ids"]
+    whole = feed(client)
+    assert [e["type"] for e in whole if e["seq"] <= seq][-1] == "profile.merged"
+    assert [(e["type"], e["payload"].get("new_ids")) for e in whole if e["seq"] > seq] == [
+        ("profile.split", split["new_ids"])]
+    assert [profile(client, p)["record_count"] for p in (a, split["new_ids"][0])] == [1, 1]
+    assert_nothing_left(client, database_url, ["bridge-5150", "Glass Artisan", "bridge-only-8821"])
+    assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+def test_erasing_one_record_of_a_profile_removes_its_values_from_the_golden_profile(client: TestClient,
+                                                                                    database_url: str) -> None:
+    kept = put(client, "crm/a", person(email="giulia.bianchi@gmail.com", observed_at="2024-01-01T00:00:00Z"))
+    put(client, "web/erase-me-7731", person(email="giulia.bianchi@gmail.com", phone="+39 331 987 6543",
+                                            company="Vetreria Quercioli S.r.l.", observed_at="2024-06-01T00:00:00Z"))
+
+    response = client.delete("/v1/records/web/erase-me-7731")
+
+    assert response.json()["changes"] == [{"type": "profile.updated", "profile_id": kept["profile_id"]}]
+    golden = profile(client, kept["profile_id"])
+    assert (golden["record_count"], golden["phones"], golden["company"]) == (1, [], None)
+    assert golden["last_seen"] == "2024-01-01T00:00:00Z"
+    assert_nothing_left(client, database_url, ["3319876543", "Vetreria", "erase-me-7731"])
+    assert golden_mismatches(database_url) == []
+
+
+def test_a_merged_away_id_of_an_erased_person_answers_410(client: TestClient) -> None:
+    survivor = put(client, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    absorbed = put(client, "sms/b", person(phone="347 123 4567", country="IT"))["profile_id"]
+    put(client, "web/bridge", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+
+    client.delete(f"/v1/profiles/{absorbed}")
+
+    assert client.get(f"/v1/profiles/{survivor}").status_code == 410
+    assert client.get(f"/v1/profiles/{absorbed}", follow_redirects=False).status_code == 410
+    assert client.get("/v1/records/sms/b").status_code == 404

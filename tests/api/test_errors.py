@@ -1,0 +1,48 @@
+"""Every error answers in one JSON shape: unknown routes, wrong methods, crashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from service.main import create_app
+from service.settings import Settings
+
+
+def test_unknown_path_answers_404_in_the_error_shape(client: TestClient) -> None:
+    response = client.get("/no/such/thing")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "no endpoint at /no/such/thing", "details": []},
+    }
+
+
+def test_wrong_method_answers_405_in_the_error_shape_with_allow(client: TestClient) -> None:
+    response = client.delete("/health")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert response.json()["error"] == {
+        "code": "method_not_allowed", "message": "DELETE is not allowed on /health", "details": [],
+    }
+
+
+def test_unhandled_exception_answers_500_without_internals(
+    make_settings: Callable[..., Settings], start_client: Callable[..., TestClient],
+) -> None:
+    app = create_app(make_settings())
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret connection string postgres://admin:hunter2@db")
+
+    client = start_client(app, raise_server_exceptions=False)
+
+    response = client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "hunter2" not in response.text
+    assert "RuntimeError" not in response.text

@@ -1,0 +1,63 @@
+"""Liveness, readiness and start-up checks against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from service.db import make_engine
+from service.errors import DatabaseNotMigratedError
+from service.main import create_app
+from service.settings import Settings
+
+
+def test_health_answers_ok(client: TestClient) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_answers_ready_on_a_migrated_database(client: TestClient) -> None:
+    response = client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+def test_ready_answers_503_when_the_database_falls_behind_the_migration_head(client: TestClient) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "not_ready"
+    assert "throughline migrate" in error["message"]
+
+
+def test_ready_answers_503_when_the_database_is_unreachable(client: TestClient, tmp_path: Path) -> None:
+    # A SQLite file in a directory that does not exist cannot be opened.
+    client.app.state.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")  # type: ignore[attr-defined]
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "not_ready"
+
+
+@pytest.mark.parametrize("fixture", ["unmigrated_sqlite_url", pytest.param("unmigrated_postgres_url",
+                                                                          marks=pytest.mark.postgres)])
+def test_app_refuses_to_start_on_an_unmigrated_database_and_says_what_to_run(
+    fixture: str, request: pytest.FixtureRequest, start_client: Callable[..., TestClient],
+) -> None:
+    settings = Settings(database_url=request.getfixturevalue(fixture))
+
+    with pytest.raises(DatabaseNotMigratedError, match=r"run `throughline migrate` with THROUGHLINE_DATABASE_URL"):
+        start_client(create_app(settings))

@@ -1,0 +1,72 @@
+"""Migrations and the migration-head check on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from service.db import current_revision, head_revision, is_migrated, make_engine, migrate, require_migrated
+from service.errors import DatabaseNotMigratedError
+
+
+@pytest.fixture(params=["unmigrated_sqlite_url", pytest.param("unmigrated_postgres_url", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest) -> str:
+    """Return the URL of an empty database, once per backend."""
+    url: str = request.getfixturevalue(request.param)
+    return url
+
+
+@pytest.fixture
+def engine(empty_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+def test_an_empty_database_is_not_migrated(engine: Engine) -> None:
+    assert current_revision(engine) is None
+    assert not is_migrated(engine)
+
+
+def test_migrate_brings_an_empty_database_to_the_head(empty_url: str, engine: Engine) -> None:
+    result = migrate(empty_url)
+
+    assert result.before is None
+    assert result.after == head_revision()
+    assert is_migrated(engine)
+    require_migrated(engine)
+
+
+def test_migrate_twice_changes_nothing_the_second_time(empty_url: str) -> None:
+    migrate(empty_url)
+
+    result = migrate(empty_url)
+
+    assert result.before == result.after == head_revision()
+
+
+def test_a_database_migrated_by_a_newer_version_is_reported_as_such(empty_url: str, engine: Engine) -> None:
+    migrate(empty_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+
+    with pytest.raises(DatabaseNotMigratedError, match="migrated by a newer version"):
+        require_migrated(engine)
+
+
+def test_sqlite_connections_use_wal_and_enforce_foreign_keys(unmigrated_sqlite_url: str) -> None:
+    engine = make_engine(unmigrated_sqlite_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_plain_postgresql_urls_use_psycopg_3() -> None:
+    engine = make_engine("postgresql://user@localhost/db")
+
+    assert engine.dialect.driver == "psycopg"

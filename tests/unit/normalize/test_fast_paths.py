@@ -1,0 +1,167 @@
+"""The normalizers' fast paths give exactly what the library call or plain computation gives.
+
+Each fast path is checked against what it stands in for:
+
+* company keys: the indexed pass over cleanco's terms against ``cleanco.basename``, and the
+  indexed legal-form stripping against the plain loop over every form;
+* email syntax: the per-part check of a plain address against ``email_validator.validate_email``;
+  provider typos: the length bound against the edit distance alone; household mailboxes: one
+  regex against splitting the local part into words;
+* phone extensions: a value without a letter or ``#`` never holds an extension;
+* country names: the per-language tables against one table of all languages, built eagerly;
+* text: dropping symbols without looking at letters of the Latin, Greek and Cyrillic blocks.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import cleanco
+import pytest
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import DamerauLevenshtein
+
+from resolvers.normalize import company, country, email, phone, text
+from resolvers.normalize.rejection import Rejection
+from resolvers.normalize.text import fold
+
+PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=400,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+_CLEANCO_WORDS = sorted({word for _, term in cleanco.prepare_default_terms() for word in term if word.isascii()})
+_NAME_WORDS = st.one_of(
+    st.sampled_from(_CLEANCO_WORDS),
+    st.sampled_from(["Acme", "ACME", "the", "and", "&", "-", ".", ",", "Co.", "LTD.", "S.A.", "GmbH&Co.", "(x)"]),
+    st.text(alphabet="abcXYZ.,&-'", min_size=1, max_size=5),
+)
+COMPANY_NAMES = st.lists(_NAME_WORDS, min_size=1, max_size=7).map(" ".join)
+
+
+def strip_legal_forms_plainly(tokens: list[str]) -> list[str]:
+    """Strip legal forms by trying every form on every pass: the algorithm the index shortcuts."""
+    changed = True
+    while changed and tokens:
+        changed = False
+        for form in company._LEGAL_FORMS:
+            size = len(form)
+            if len(tokens) > size and tuple(tokens[-size:]) == form:
+                tokens, changed = tokens[:-size], True
+            elif form in company._PREFIX_FORMS and len(tokens) > size and tuple(tokens[:size]) == form:
+                tokens, changed = tokens[size:], True
+    return tokens
+
+
+@PROPERTY
+@given(COMPANY_NAMES)
+def test_cleanco_terms_come_off_as_cleanco_basename_takes_them_off(name: str) -> None:
+    assert company._cleanco_basename(name) == cleanco.basename(name)
+
+
+@pytest.mark.parametrize("name", [
+    "Acme Ltd", "Acme Ltd.", "Acme, Inc.", "ACME S.A. de C.V.", "Acme GmbH & Co. KG", "Acme s de rl s de rl",
+    "Ltd", "Inc Inc", "Acme Sp. z o.o.", "Acme -", "Acme A/S", "", "   ", "Kaffee Ges.m.b.H.",
+])
+def test_known_company_names_lose_the_same_suffixes_as_with_cleanco(name: str) -> None:
+    assert company._cleanco_basename(name) == cleanco.basename(name)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from([*{w for form in company._LEGAL_FORMS for w in form}, "acme", "the", "co"]),
+                min_size=1, max_size=8))
+def test_legal_forms_come_off_as_with_a_plain_pass_over_every_form(tokens: list[str]) -> None:
+    assert company._strip_legal_forms(list(tokens)) == strip_legal_forms_plainly(list(tokens))
+
+
+def syntax_by_validate_email(text: str) -> tuple[str, str] | Rejection:
+    """Return what ``validate_email`` makes of ``text``, in the shape ``_syntax_checked`` returns."""
+    try:
+        valid = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as error:
+        return Rejection("invalid_syntax", str(error))
+    return valid.local_part.lower(), valid.domain.lower()
+
+
+@pytest.mark.parametrize("text", [
+    "bob@acme.com", "j..jones@murphy.com", ".bob@acme.com", "bob.@acme.com", "bob@acme", "bob@-acme.com",
+    "bob@acme..com", "bob@[192.168.0.1]", '"bob smith"@acme.com', "bob smith <bob@acme.com>", "bob@@acme.com",
+    "bob@", "@acme.com", "bob@xn--bcher-kva.example", "bob@bücher.example", "josé@acme.es", "bob@acme.com.",
+    "bob@localhost", "bob@acme.invalid", "bob@acme.arpa", "bob@a_b.com", "bob@acme.c", "bob@123.com",
+    "info@acme.com", "postmaster@acme.com", "a" * 64 + "@acme.com", "a" * 65 + "@acme.com",
+    "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 50 + ".com",
+    "bob@" + "b" * 63 + ".com", "bob@" + "b" * 64 + ".com",
+    # 254 and 255 octets: just inside and just past the limit on a whole address (RFC 5321 4.5.3.1.3).
+    "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 57 + ".com",
+    "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".com", "bob\t@acme.com", "bob@acme.com\n",
+])
+def test_addresses_read_part_by_part_as_validate_email_reads_them(text: str) -> None:
+    assert email._syntax_checked(text) == syntax_by_validate_email(text)
+
+
+@PROPERTY
+@given(st.text(alphabet='abz09.-_+@[]"<> ', max_size=30))
+def test_any_short_ascii_address_reads_as_validate_email_reads_it(text: str) -> None:
+    assert email._syntax_checked(text) == syntax_by_validate_email(text)
+
+
+@PROPERTY
+@given(st.text(alphabet=st.characters(blacklist_categories=("L",), blacklist_characters="#"), max_size=40))
+def test_a_value_without_letters_or_a_hash_has_no_extension(text: str) -> None:
+    assert phone._EXTENSION.search(text) is None
+    assert phone._split_extension(text) == (text, None)
+
+
+def test_country_names_resolve_as_with_one_table_of_every_language() -> None:
+    table: dict[str, str] = {}
+    for language in country._CLDR_LANGUAGES:
+        for code, name in Locale(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                table.setdefault(fold(name), code)
+    table.update(country._ALIASES)
+    names = [*table, "narnia", "deutsch land", "xx"]
+
+    assert {name: country._code_of_name(name) for name in names} == {name: table.get(name) for name in names}
+
+
+def test_the_extension_shortcut_covers_every_extension_word() -> None:
+    words = re.sub(r"\\[sd]|[^a-zа-я#]+", " ", phone._EXTENSION.pattern).split()
+
+    assert all(phone._MAY_HAVE_EXTENSION.search(word) for word in words)
+
+
+@PROPERTY
+@given(st.text(alphabet="gmailhotyc", max_size=12), st.sampled_from(["gmail", "hotmail", "googlemail", "yahoo"]),
+       st.integers(min_value=0, max_value=2))
+def test_a_name_is_within_some_edits_exactly_when_its_edit_distance_says_so(name: str, major: str, edits: int) -> None:
+    assert email._within(name, major, edits) == (DamerauLevenshtein.distance(name, major) <= edits)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["home", "casa", "dom", "and", "et", "family", "famil", "smith", "pete", "andrea",
+                                 ".", "_", "-", "7", "٣", "x"]), max_size=6).map("".join))
+def test_household_mailboxes_are_found_as_by_splitting_the_local_part_into_words(local: str) -> None:
+    words = set(re.split(r"[._\-\d]+", local))
+    expected = any(word in local for word in email._FAMILY_WORDS) or bool(words & email._HOUSEHOLD_TOKENS)
+
+    assert email._is_household(local) == (expected or bool(email._PLURAL_SURNAME.match(local)))
+
+
+def drop_symbols_one_by_one(value: str) -> str:
+    """Drop the characters of the dropped categories, looking up every character."""
+    return "".join(ch for ch in value if " " <= ch <= "~" or ch in "\t\n"
+                   or unicodedata.category(ch) not in text._DROPPED_CATEGORIES)
+
+
+def test_every_character_is_dropped_or_kept_as_its_category_says() -> None:
+    characters = [chr(code) for code in range(0x3000)] + ["😀", "🇮🇹", "\U000e0001", "\ud800"]
+
+    assert [text._drop_symbols(ch) for ch in characters] == [drop_symbols_one_by_one(ch) for ch in characters]
+
+
+@PROPERTY
+@given(st.text())
+def test_any_text_loses_the_same_symbols_as_when_each_character_is_looked_up(value: str) -> None:
+    assert text._drop_symbols(value) == drop_symbols_one_by_one(value)

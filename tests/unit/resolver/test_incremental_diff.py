@@ -1,0 +1,197 @@
+"""Incremental resolution: partition diffs, changes applied to profiles, and cluster explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from resolvers.engine import Resolution, resolve
+from resolvers.explain import explain_cluster
+from resolvers.incremental import ClusterChange, diff_partitions, resolve_change
+from resolvers.records import NormalizedRecord, RecordKey
+
+from .factories import record
+
+Cluster = tuple[RecordKey, ...]
+
+
+def key(letter: str) -> RecordKey:
+    """Return the record key named by one letter."""
+    return ("crm", letter)
+
+
+def clusters(*spellings: str) -> list[list[RecordKey]]:
+    """Return a hand-made partition: ``clusters("ab", "c")`` is {a, b} and {c}."""
+    return [[key(letter) for letter in spelling] for spelling in spellings]
+
+
+def change(kind: str, before: tuple[str, ...], after: tuple[str, ...]) -> ClusterChange:
+    """Return the expected change with its clusters (and their members) sorted."""
+    def side(spellings: tuple[str, ...]) -> tuple[Cluster, ...]:
+        return tuple(sorted(tuple(sorted(key(letter) for letter in s)) for s in spellings))
+    return ClusterChange(kind=kind, before=side(before), after=side(after))
+
+
+# (before, after, expected changes in order of each group's smallest key)
+DIFFS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[ClusterChange, ...]]] = {
+    "a new cluster is created": ((), ("a",), (change("created", (), ("a",)),)),
+    "a cluster is removed": (("ab",), (), (change("removed", ("ab",), ()),)),
+    "the same members in another order are unchanged": (("ab",), ("ba",), (change("unchanged", ("ab",), ("ab",)),)),
+    "a record joins a cluster": (("ab",), ("abc",), (change("changed", ("ab",), ("abc",)),)),
+    "a record leaves a cluster": (("abc",), ("ac",), (change("changed", ("abc",), ("ac",)),)),
+    "two clusters merge": (("a", "bc"), ("abc",), (change("merged", ("a", "bc"), ("abc",)),)),
+    "a new record bridges two clusters": (("a", "b"), ("abc",), (change("merged", ("a", "b"), ("abc",)),)),
+    "a cluster splits": (("abc",), ("a", "bc"), (change("split", ("abc",), ("a", "bc")),)),
+    "a cluster splits as its bridge leaves": (("abc",), ("a", "c"), (change("split", ("abc",), ("a", "c")),)),
+    "members swap between two clusters": (
+        ("ab", "cd"), ("ac", "bd"), (change("rearranged", ("ab", "cd"), ("ac", "bd")),)),
+    "a record moves to another cluster": (("ab", "c"), ("a", "bc"), (change("rearranged", ("ab", "c"), ("a", "bc")),)),
+    "a replaced record": (
+        ("a", "b"), ("a", "c"),
+        (change("unchanged", ("a",), ("a",)), change("removed", ("b",), ()), change("created", (), ("c",)))),
+    "every kind at once, ordered by smallest key": (
+        ("ab", "c", "d", "ef", "hi", "jk", "lm"), ("ab", "cd", "e", "f", "g", "hij", "kl", "m"),
+        (change("unchanged", ("ab",), ("ab",)),
+         change("merged", ("c", "d"), ("cd",)),
+         change("split", ("ef",), ("e", "f")),
+         change("created", (), ("g",)),
+         change("rearranged", ("hi", "jk", "lm"), ("hij", "kl", "m")))),
+    "nothing before or after": ((), (), ()),
+}
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), DIFFS.values(), ids=DIFFS.keys())
+def test_diff_partitions_names_the_change_of_each_group_of_overlapping_clusters(
+        before: tuple[str, ...], after: tuple[str, ...], expected: tuple[ClusterChange, ...]) -> None:
+    assert diff_partitions(clusters(*before), clusters(*after)) == expected
+
+
+@pytest.mark.parametrize(("before", "after"), [(b, a) for b, a, _ in DIFFS.values()], ids=DIFFS.keys())
+def test_diff_partitions_accounts_for_every_cluster_of_both_partitions_exactly_once(
+        before: tuple[str, ...], after: tuple[str, ...]) -> None:
+    changes = diff_partitions(clusters(*before), clusters(*after))
+
+    olds = [cluster for c in changes for cluster in c.before]
+    news = [cluster for c in changes for cluster in c.after]
+
+    assert sorted(olds) == sorted(tuple(sorted(c)) for c in clusters(*before))
+    assert sorted(news) == sorted(tuple(sorted(c)) for c in clusters(*after))
+
+
+def test_diff_partitions_does_not_depend_on_the_order_of_clusters_or_members() -> None:
+    before = clusters("ba", "dc", "e")
+    after = clusters("e", "cab", "d")
+
+    assert diff_partitions(before, after) == diff_partitions(reversed(before), [list(reversed(c)) for c in after])
+
+
+def _mailbox_holder() -> NormalizedRecord:
+    return record("crm", "a", first_name="Goffredo", last_name="Lanciotti", email="goffredo.l@gmail.com",
+                  observed_at="2024-03-01T09:00:00Z")
+
+
+def _phone_holder() -> NormalizedRecord:
+    return record("sms", "b", phone="+39 347 123 4567", observed_at="2024-03-02T09:00:00Z")
+
+
+def _bridge() -> NormalizedRecord:
+    return record("web_order", "c", first_name="Goffredo", last_name="Lanciotti", email="goffredo.l@gmail.com",
+                  phone="+39 347 123 4567", observed_at="2024-03-03T09:00:00Z")
+
+
+def _assert_diff_matches(changes: tuple[ClusterChange, ...], *, previous: Iterable[Iterable[RecordKey]],
+                         now: Iterable[Iterable[RecordKey]]) -> None:
+    """Assert that the diff's before side is ``previous`` and its after side is ``now``."""
+    assert {c for item in changes for c in item.before} == {tuple(sorted(c)) for c in previous}
+    assert {c for item in changes for c in item.after} == {tuple(sorted(c)) for c in now}
+
+
+def test_an_upsert_that_bridges_two_profiles_merges_them() -> None:
+    mailbox, phone = _mailbox_holder(), _phone_holder()
+    previous = resolve([mailbox, phone]).clusters
+    assert len(previous) == 2
+
+    resolution, changes = resolve_change([mailbox, phone], previous=previous, upserts=[_bridge()])
+
+    assert resolution.clusters == ((mailbox.key, phone.key, ("web_order", "c")),)
+    assert [c.kind for c in changes] == ["merged"]
+    _assert_diff_matches(changes, previous=previous, now=resolution.clusters)
+
+
+def test_deleting_the_bridging_record_splits_the_profile() -> None:
+    mailbox, phone, bridge = _mailbox_holder(), _phone_holder(), _bridge()
+    previous = resolve([mailbox, phone, bridge]).clusters
+    assert len(previous) == 1
+
+    resolution, changes = resolve_change([mailbox, phone, bridge], previous=previous, deletes=[bridge.key])
+
+    assert resolution.clusters == ((mailbox.key,), (phone.key,))
+    assert [c.kind for c in changes] == ["split"]
+    _assert_diff_matches(changes, previous=previous, now=resolution.clusters)
+
+
+def test_re_sending_a_record_with_identical_content_changes_nothing() -> None:
+    mailbox, phone, bridge = _mailbox_holder(), _phone_holder(), _bridge()
+    previous = resolve([mailbox, phone, bridge]).clusters
+
+    resolution, changes = resolve_change([mailbox, phone, bridge], previous=previous, upserts=[_bridge()])
+
+    assert resolution.clusters == previous
+    assert [c.kind for c in changes] == ["unchanged"]
+    _assert_diff_matches(changes, previous=previous, now=resolution.clusters)
+
+
+def test_an_upsert_replaces_the_stored_version_of_the_record() -> None:
+    mailbox, phone, bridge = _mailbox_holder(), _phone_holder(), _bridge()
+    previous = resolve([mailbox, phone, bridge]).clusters
+    without_phone = record("web_order", "c", first_name="Goffredo", last_name="Lanciotti",
+                           email="goffredo.l@gmail.com", observed_at="2024-03-04T09:00:00Z")
+
+    resolution, changes = resolve_change([mailbox, phone, bridge], previous=previous, upserts=[without_phone])
+
+    assert resolution.clusters == ((mailbox.key, without_phone.key), (phone.key,))
+    assert [c.kind for c in changes] == ["split"]
+    _assert_diff_matches(changes, previous=previous, now=resolution.clusters)
+
+
+def _explained_resolution() -> tuple[dict[str, NormalizedRecord], Resolution]:
+    """Return Anna's three records, a number refused to her by a steward, and Peter's two records."""
+    people = {
+        "anna_crm": record("crm", "x", first_name="Anna", last_name="Nowak", email="anna.nowak@gmail.com"),
+        "anna_store": record("store", "y", first_name="Anna", last_name="Nowak", email="anna.nowak@gmail.com",
+                             phone="+48 601 234 567"),
+        "anna_web": record("web_order", "w", first_name="Anna", last_name="Nowak", phone="+48 601 234 567"),
+        "sms": record("sms", "z", phone="+48 601 234 567"),
+        "peter_crm": record("crm", "p", first_name="Peter", last_name="Brown", email="peter.brown@yahoo.com"),
+        "peter_store": record("store", "q", first_name="Peter", last_name="Brown", email="peter.brown@yahoo.com"),
+    }
+    resolution = resolve(people.values(), cannot_link=[(people["anna_store"].key, people["sms"].key)])
+    return people, resolution
+
+
+EXPLANATIONS: dict[str, tuple[tuple[str, ...], set[tuple[str, str]], set[tuple[str, str]]]] = {
+    "a profile held by two edges, with refusals touching it": (
+        ("anna_web", "anna_crm", "anna_store"),
+        {("anna_crm", "anna_store"), ("anna_store", "anna_web")},
+        {("sms", "anna_store"), ("sms", "anna_web")},
+    ),
+    "a profile untouched by refusals": (("peter_store", "peter_crm"), {("peter_crm", "peter_store")}, set()),
+    "a lone record that every merge was refused": (("sms",), set(), {("sms", "anna_store"), ("sms", "anna_web")}),
+}
+
+
+@pytest.mark.parametrize(("members", "edges", "refused"), EXPLANATIONS.values(), ids=EXPLANATIONS.keys())
+def test_explain_cluster_returns_the_edges_inside_the_cluster_and_the_refusals_touching_it(
+        members: tuple[str, ...], edges: set[tuple[str, str]], refused: set[tuple[str, str]]) -> None:
+    people, resolution = _explained_resolution()
+    by_key = {r.key: name for name, r in people.items()}
+
+    explanation = explain_cluster(resolution, [people[m].key for m in members])
+
+    assert explanation.records == tuple(sorted(people[m].key for m in members))
+    assert {(by_key[e.a], by_key[e.b]) for e in explanation.edges} == edges
+    assert len(explanation.edges) == len(edges)
+    assert {(by_key[r.edge.a], by_key[r.edge.b]) for r in explanation.refused} == refused
+    assert len(explanation.refused) == len(refused)
+    assert {r.reason for r in explanation.refused} <= {"cannot_link"}
