@@ -7,7 +7,9 @@
 * ``profiles`` — one row per profile id ever issued: live ones carry the golden profile, merged
   ones point at their survivor, erased ones are empty;
 * ``links`` — stewards' must-link and cannot-link overrides between two records;
-* ``changes`` — the ordered change feed; payloads hold profile ids and counts, never personal values.
+* ``changes`` — the ordered change feed; payloads hold profile ids and counts, never personal values;
+* ``imports`` and ``import_errors`` — bulk import jobs (state, counts, the line to resume from) and
+  the lines each rejected.
 
 Times are stored as naive UTC (SQLite has no time zones); the API adds the ``Z`` back.
 Schema changes go through Alembic migrations (``service/migrations``), not ``create_all``.
@@ -19,7 +21,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ChangeRow", "LinkRow", "ProfileRow", "RecordKeyRow", "RecordRow"]
+__all__ = ["ChangeRow", "ImportErrorRow", "ImportRow", "LinkRow", "ProfileRow", "RecordKeyRow", "RecordRow"]
 
 
 class RecordRow(SQLModel, table=True):
@@ -92,3 +94,33 @@ class ChangeRow(SQLModel, table=True):
     profile_id: str = Field(max_length=40, index=True)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     created_at: NaiveDatetime
+
+
+class ImportRow(SQLModel, table=True):
+    """A bulk import job: its spooled body, state, counts (JSON) and the first line not yet committed."""
+
+    __tablename__ = "imports"
+
+    id: str = Field(primary_key=True, max_length=40)
+    state: str = Field(max_length=16, index=True)
+    format: str = Field(max_length=16)
+    spool: str = Field(sa_column=Column(Text, nullable=False))
+    bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
+    counts: str = Field(sa_column=Column(Text, nullable=False))
+    resume_line: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    lease_until: NaiveDatetime | None = None
+    created_at: NaiveDatetime
+    started_at: NaiveDatetime | None = None
+    finished_at: NaiveDatetime | None = None
+    updated_at: NaiveDatetime
+
+
+class ImportErrorRow(SQLModel, table=True):
+    """One rejected line of an import: its number and the reasons (JSON list of field, value, reason)."""
+
+    __tablename__ = "import_errors"
+
+    import_id: str = Field(sa_column=Column(Text, ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True))
+    line: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    details: str = Field(sa_column=Column(Text, nullable=False))
