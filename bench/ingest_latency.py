@@ -140,7 +140,7 @@ def main() -> int:
             _load(database, records)
             port = _free_port()
             environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING"}
-            server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
+            server = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port),
                                        "--workers", str(args.workers)], cwd=ROOT, env=environment)
             try:
                 base = f"http://127.0.0.1:{port}"

@@ -26,11 +26,11 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 
 from resolvers.config import ResolverConfig
 from resolvers.parallel import Row, normalize_rows, resolve_partition
-from resolvers.records import RecordKey
+from resolvers.records import RecordKey, record_from_csv_row
 
 __all__ = ["main", "profile_id"]
 
@@ -57,20 +57,9 @@ def _open_text(path: Path, mode: str) -> IO[str]:
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
-    """Yield CSV rows as record mappings (see the module docstring for the column conventions)."""
+    """Yield CSV rows as record mappings (see ``records.record_from_csv_row`` for the conventions)."""
     for row in csv.DictReader(handle):
-        record: dict[str, Any] = {}
-        for column, cell in row.items():
-            if column is None or cell is None or cell == "":
-                continue
-            head, _, rest = column.partition(".")
-            if rest:
-                record.setdefault(head, {})[rest] = cell
-            elif column in ("emails", "phones"):
-                record[column] = [part.strip() for part in cell.split(";") if part.strip()]
-            else:
-                record[column] = cell
-        yield record
+        yield record_from_csv_row(row)
 
 
 def _rows(path: Path) -> Iterator[Row]:

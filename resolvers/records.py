@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -24,7 +25,8 @@ from resolvers.normalize.linkedin import LinkedIn
 from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
 
-__all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName", "SourceRecordId"]
+__all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName", "SourceRecordId",
+           "record_from_csv_row"]
 
 MAX_TEXT = 512
 MAX_LIST = 20
@@ -184,3 +186,26 @@ class NormalizedRecord:
     def key(self) -> RecordKey:
         """Return ``(source, source_record_id)``, the record's identity."""
         return (self.source, self.source_record_id)
+
+
+def record_from_csv_row(row: Mapping[str | None, str | None]) -> dict[str, Any]:
+    """Return the record body a CSV row stands for (one column per field, empty cells left out).
+
+    Nested fields use dotted column names (``address.city``, ``handles.tiktok``,
+    ``external_ids.crm``, ``attributes.campaign``); ``emails`` and ``phones`` cells hold several
+    values separated by ``;``.
+    """
+    record: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or cell == "":
+            continue
+        head, _, rest = column.partition(".")
+        if rest:
+            nested = record.setdefault(head, {})
+            if isinstance(nested, dict):
+                nested[rest] = cell
+        elif column in ("emails", "phones"):
+            record[column] = [part.strip() for part in cell.split(";") if part.strip()]
+        else:
+            record[column] = cell
+    return record

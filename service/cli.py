@@ -1,15 +1,17 @@
-"""The ``throughline`` command: serve the API, migrate the database, print the OpenAPI spec."""
+"""The ``throughline`` command: serve the API, migrate the database, manage API keys, print the OpenAPI spec."""
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
+from sqlmodel import Session
 
-from service import db
+from service import db, keys, logs
+from service.errors import DatabaseNotMigratedError, NotFoundError
 from service.main import create_app, openapi_json
 from service.settings import get_settings
 
@@ -19,10 +21,8 @@ app = typer.Typer(help="Throughline: customer identity resolution.", no_args_is_
 
 
 def _log_config(level: str) -> dict[str, Any]:
-    """Return uvicorn's logging configuration with the service's own loggers added at ``level``."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["service"] = {"handlers": ["default"], "level": level, "propagate": False}
-    return config
+    """Return the server's logging configuration: JSON lines at ``level``, uvicorn's access log off."""
+    return logs.log_config(level)
 
 
 @app.command()
@@ -33,8 +33,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API (the database must be migrated first)."""
     level = get_settings().log_level
+    # access_log=False: uvicorn's access lines hold the raw path; the app logs one JSON line per request instead.
     uvicorn.run("service.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=level.lower(), log_config=_log_config(level))
+                log_level=level.lower(), log_config=_log_config(level), access_log=False)
 
 
 @app.command()
@@ -47,6 +48,75 @@ def migrate() -> None:
         typer.echo(f"{where} is already at revision {result.after}; nothing to do")
     else:
         typer.echo(f"migrated {where} from revision {result.before or 'none (empty)'} to {result.after}")
+    engine = db.make_engine(url)
+    try:
+        first_key = keys.bootstrap_admin_key(engine)
+    finally:
+        engine.dispose()
+    if first_key is not None:
+        typer.echo("created the first API key (scopes read, write, admin); it is shown this once, store it now:")
+        typer.echo(first_key)
+
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+_SCOPE_HELP = f"A scope to grant, repeatable: {', '.join(keys.SCOPES)}."
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """Open a session on THROUGHLINE_DATABASE_URL, or exit saying to migrate when it is not at the head."""
+    engine = db.make_engine(get_settings().database_url)
+    try:
+        db.require_migrated(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    except DatabaseNotMigratedError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+@keys_app.command("create")
+def create_key(
+    scope: Annotated[list[str], typer.Option("--scope", help=_SCOPE_HELP)],
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "",
+) -> None:
+    """Create an API key and print it alone on one line; it is stored only as a hash and never shown again."""
+    unknown = sorted(set(scope) - set(keys.SCOPES))
+    if unknown:
+        raise typer.BadParameter(f"unknown scope {', '.join(unknown)}; choose from {', '.join(keys.SCOPES)}",
+                                 param_hint="--scope")
+    with _session() as session:
+        issued = keys.create_key(session, scopes=scope, name=name, actor="cli", request_id=None)
+        session.commit()
+    typer.echo(f"created key {issued.row.id} with scopes {issued.row.scopes}; store it now, it is not shown again",
+               err=True)
+    typer.echo(issued.key)
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """List the API keys: id, scopes, created, revoked, name (never the keys themselves)."""
+    with _session() as session:
+        rows = keys.list_keys(session)
+    for row in rows:
+        revoked = f"revoked {row.revoked_at:%Y-%m-%dT%H:%M:%SZ}" if row.revoked_at else "active"
+        typer.echo(f"{row.id}  {','.join(sorted(keys.scopes_of(row), key=keys.SCOPES.index)):<24}"
+                   f"  created {row.created_at:%Y-%m-%dT%H:%M:%SZ}  {revoked}  {row.name}")
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `keys list` shows it).")]) -> None:
+    """Revoke an API key: requests with it answer 401 from now on."""
+    try:
+        with _session() as session:
+            keys.revoke_key(session, key_id=key_id, actor="cli", request_id=None)
+            session.commit()
+    except NotFoundError as error:
+        raise typer.BadParameter(str(error), param_hint="KEY_ID") from None
+    typer.echo(f"revoked key {key_id}")
 
 
 @app.command()

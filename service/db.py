@@ -78,15 +78,19 @@ def _begin_sqlite(connection: Any) -> None:
 
 
 def make_engine(url: str | URL) -> Engine:
-    """Return an engine for a SQLite or PostgreSQL URL, set up for a multi-threaded web server."""
+    """Return an engine for a SQLite or PostgreSQL URL, set up for a multi-threaded web server.
+
+    ``hide_parameters``: a database error's message then leaves out the statement's parameters,
+    which are record values, so that no log line can carry them.
+    """
     parsed = _with_driver(url)
     if parsed.get_backend_name() == "sqlite":
         # FastAPI runs sync handlers in a thread pool, so a pooled connection changes threads.
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def display_url(url: str | URL) -> str:

@@ -6,18 +6,31 @@ module-level global, so several apps with different settings can live in one pro
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from resolvers.config import ResolverConfig
-from service.errors import InvalidRequestError
-from service.metrics import HttpMetrics
+from service.auth import Principal, require_scope
+from service.errors import InvalidRequestError, is_json_media_type
+from service.metrics import Metrics
 from service.schemas import ErrorDetail
 from service.settings import Settings
 
-__all__ = ["ConfigDep", "EngineDep", "MetricsDep", "SettingsDep", "refuse_nul_characters"]
+__all__ = [
+    "AdminKey",
+    "ConfigDep",
+    "EngineDep",
+    "MetricsDep",
+    "ReadKey",
+    "SettingsDep",
+    "WriteKey",
+    "refuse_duplicate_keys",
+    "refuse_nul_characters",
+]
 
 NUL = "\x00"
 
@@ -35,6 +48,59 @@ def refuse_nul_characters(request: Request) -> None:
         raise InvalidRequestError("the request holds a NUL character", details)
 
 
+class _DuplicateKeys(dict[str, Any]):
+    """A JSON object in which some names appeared more than once (``duplicates``)."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    duplicates = []
+    for name, value in pairs:
+        if name in result:
+            duplicates.append(name)
+        result[name] = value
+    if not duplicates:
+        return result
+    marked = _DuplicateKeys(result)
+    marked.duplicates = duplicates
+    return marked
+
+
+def _duplicate_paths(document: Any) -> Iterator[str]:
+    """Yield the dotted path of every repeated name; iterative, since JSON may nest deeper than Python recurses."""
+    pending: list[tuple[tuple[str, ...], Any]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, _DuplicateKeys):
+            yield from (".".join((*path, name)) for name in dict.fromkeys(value.duplicates))
+        if isinstance(value, dict):
+            pending.extend(((*path, name), item) for name, item in value.items())
+        elif isinstance(value, list):
+            pending.extend(((*path, str(index)), item) for index, item in enumerate(value))
+
+
+async def refuse_duplicate_keys(request: Request) -> None:
+    """Refuse a JSON body in which an object names a member twice (422), rather than keep the last silently.
+
+    RFC 8259 (section 4) leaves such objects' meaning to the parser; a record whose ``email``
+    appears twice is ambiguous, so it is refused. Only a body FastAPI has already read and parsed
+    is checked (a route with a body parameter): a streamed body is never read here.
+    """
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None or not is_json_media_type(request.headers.get("content-type")):
+        return
+    try:
+        document = json.loads(await request.body(), object_pairs_hook=_object)
+    except (ValueError, RecursionError):
+        return  # FastAPI's own parse reports what is wrong with the JSON
+    paths = sorted(set(_duplicate_paths(document)))
+    if paths:
+        raise InvalidRequestError("the body names a member twice in one object", [
+            ErrorDetail(field=path, value=None, reason="a name may appear only once in an object") for path in paths])
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -45,8 +111,8 @@ def _engine(request: Request) -> Engine:
     return engine
 
 
-def _metrics(request: Request) -> HttpMetrics | None:
-    metrics: HttpMetrics | None = request.app.state.metrics
+def _metrics(request: Request) -> Metrics | None:
+    metrics: Metrics | None = request.app.state.metrics
     return metrics
 
 
@@ -58,4 +124,8 @@ def _config(request: Request) -> ResolverConfig:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ConfigDep = Annotated[ResolverConfig, Depends(_config)]
 EngineDep = Annotated[Engine, Depends(_engine)]
-MetricsDep = Annotated[HttpMetrics | None, Depends(_metrics)]
+MetricsDep = Annotated[Metrics | None, Depends(_metrics)]
+# The caller, when its API key holds the scope (else 403; a missing or revoked key never gets this far: 401).
+ReadKey = Annotated[Principal, Depends(require_scope("read"))]
+WriteKey = Annotated[Principal, Depends(require_scope("write"))]
+AdminKey = Annotated[Principal, Depends(require_scope("admin"))]

@@ -8,6 +8,9 @@ Errors raised by the service's own code::
     ThroughlineError
     ├── DatabaseNotMigratedError   the database is not at the migration head (stops startup)
     ├── NotReadyError              a dependency is unavailable                → 503 not_ready
+    ├── UnauthorizedError          no API key, a malformed or a revoked one   → 401 unauthorized
+    ├── ForbiddenError             the key lacks the scope the endpoint needs → 403 forbidden
+    ├── RateLimitedError           the key passed its request rate            → 429 rate_limited
     ├── NotFoundError              no record, profile or link with that id    → 404 not_found
     ├── GoneError                  the profile was erased                     → 410 gone
     └── InvalidRequestError        a request valid in shape but not in sense  → 422 invalid_request
@@ -15,7 +18,7 @@ Errors raised by the service's own code::
 Errors of the web framework are mapped too: request validation → 422 ``validation_error`` (or 400
 ``malformed_json``, 415 ``unsupported_media_type``), HTTP errors → their status (404 ``not_found``,
 405 ``method_not_allowed``, 413 ``payload_too_large``, ...), anything else → 500 ``internal_error``
-with a generic message, logged with its traceback.
+with a generic message, logged with its traceback (by route template: a raw path can hold personal values).
 """
 
 from __future__ import annotations
@@ -32,17 +35,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from service.metrics import route_template
 from service.schemas import ErrorBody, ErrorDetail, ErrorResponse
 
 __all__ = [
+    "ConflictError",
     "DatabaseNotMigratedError",
+    "ForbiddenError",
     "GoneError",
     "InvalidRequestError",
     "NotFoundError",
     "NotReadyError",
+    "RateLimitedError",
     "ThroughlineError",
+    "UnauthorizedError",
+    "UnsupportedMediaTypeError",
     "error_response",
     "install_error_handlers",
+    "is_json_media_type",
+    "service_error_response",
     "validation_details",
 ]
 
@@ -75,6 +86,30 @@ class ConflictError(ThroughlineError):
     """The request contradicts something stored (a must-link where a cannot-link stands)."""
 
 
+class UnauthorizedError(ThroughlineError):
+    """The request carries no API key, or one that is malformed, unknown or revoked."""
+
+
+class ForbiddenError(ThroughlineError):
+    """The API key is valid but lacks the scope the endpoint needs."""
+
+
+class RateLimitedError(ThroughlineError):
+    """The API key sent more requests than its rate allows; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnsupportedMediaTypeError(ThroughlineError):
+    """The body's Content-Type or Content-Encoding is not one the endpoint reads."""
+
+    def __init__(self, message: str, details: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message)
+        self.details = list(details)
+
+
 class InvalidRequestError(ThroughlineError):
     """A request that is well-formed but cannot be done; ``details`` say which field and why."""
 
@@ -86,10 +121,14 @@ class InvalidRequestError(ThroughlineError):
 # The HTTP edge: each service error's status and stable code.
 _SERVICE_ERRORS: dict[type[ThroughlineError], tuple[int, str]] = {
     NotReadyError: (503, "not_ready"),
+    UnauthorizedError: (401, "unauthorized"),
+    ForbiddenError: (403, "forbidden"),
+    RateLimitedError: (429, "rate_limited"),
     NotFoundError: (404, "not_found"),
     GoneError: (410, "gone"),
     ConflictError: (409, "conflict"),
     InvalidRequestError: (422, "invalid_request"),
+    UnsupportedMediaTypeError: (415, "unsupported_media_type"),
 }
 _HTTP_CODES = {
     400: "bad_request",
@@ -143,7 +182,8 @@ def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[ErrorDetail]
     return details
 
 
-def _is_json(content_type: str | None) -> bool:
+def is_json_media_type(content_type: str | None) -> bool:
+    """Return whether a Content-Type names JSON (``application/json`` or ``application/*+json``)."""
     if not content_type:
         return False
     message = Message()
@@ -170,7 +210,7 @@ async def _on_request_validation(request: Request, exc: RequestValidationError) 
         message = _malformed_json_message(malformed, exc.body)
         return error_response(status_code=400, code="malformed_json", message=message)
     whole_body_rejected = any(tuple(e.get("loc", ())) == ("body",) and e.get("type") != "missing" for e in errors)
-    if whole_body_rejected and not _is_json(request.headers.get("content-type")):
+    if whole_body_rejected and not is_json_media_type(request.headers.get("content-type")):
         # FastAPI leaves a non-JSON body as bytes, which then fails validation as "not an object".
         return error_response(status_code=415, code="unsupported_media_type",
                               message="send the body as JSON with Content-Type: application/json")
@@ -206,14 +246,24 @@ async def _on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
                           headers=exc.headers)
 
 
-async def _on_service_error(request: Request, exc: ThroughlineError) -> JSONResponse:
+def service_error_response(exc: ThroughlineError) -> JSONResponse:
+    """Return the response a service error maps to: its status, code, message, details and headers."""
     status_code, code = next(mapped for cls, mapped in _SERVICE_ERRORS.items() if isinstance(exc, cls))
-    details = exc.details if isinstance(exc, InvalidRequestError) else ()
-    return error_response(status_code=status_code, code=code, message=str(exc), details=details)
+    details = exc.details if isinstance(exc, InvalidRequestError | UnsupportedMediaTypeError) else ()
+    headers: dict[str, str] = {}
+    if isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="throughline"'  # RFC 6750, section 3
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)  # RFC 9110, section 10.2.3
+    return error_response(status_code=status_code, code=code, message=str(exc), details=details, headers=headers)
+
+
+async def _on_service_error(request: Request, exc: ThroughlineError) -> JSONResponse:
+    return service_error_response(exc)
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error("unhandled error on %s %s", request.method, route_template(request.scope), exc_info=exc)
     return error_response(status_code=500, code="internal_error",
                           message="an internal error occurred; it has been logged")
 

@@ -199,30 +199,52 @@ def _resolve_affected(session: Session, *, rows: dict[RecordKey, RecordRow], cha
                            must_link=pairs["must"], cannot_link=pairs["cannot"])
 
 
-def _write_record(session: Session, *, prepared: Prepared, row: RecordRow | None, profile_id: str,
-                  now: datetime) -> tuple[RecordRow, str]:
-    """Insert or update one record row and its keys; return it and whether it was created or updated."""
-    status = "updated" if row is not None else "created"
-    if row is None:
-        row = RecordRow(source=prepared.key[0], source_record_id=prepared.key[1], created_at=now, content_hash="",
-                        raw="", normalized="", match="", profile_id="", updated_at=now)
-    row.content_hash = prepared.content_hash
-    row.raw = json.dumps(prepared.raw, ensure_ascii=False)
-    row.normalized = normalized_record_public(prepared.normalized).model_dump_json()
-    row.match = wire_to_json(to_wire(prepared.match))
-    row.observed_at = prepared.record.observed_at.replace(tzinfo=None) if prepared.record.observed_at else None
-    row.profile_id, row.updated_at = profile_id, now
-    session.add(row)
-    session.flush()
-    store.replace_keys(session, record_id=row.id or -1, keys=record_keys(prepared.match))
-    return row, status
+def _record_values(prepared: Prepared, *, profile_id: str, now: datetime) -> dict[str, Any]:
+    """Return the column values of one record as stored (everything but its row id and creation time)."""
+    observed = prepared.record.observed_at
+    return {"source": prepared.key[0], "source_record_id": prepared.key[1], "content_hash": prepared.content_hash,
+            "raw": json.dumps(prepared.raw, ensure_ascii=False),
+            "normalized": normalized_record_public(prepared.normalized).model_dump_json(),
+            "match": wire_to_json(to_wire(prepared.match)),
+            "observed_at": observed.replace(tzinfo=None) if observed else None,
+            "profile_id": profile_id, "updated_at": now}
+
+
+def _write_records(session: Session, *, changed: Sequence[Prepared], existing: dict[RecordKey, RecordRow],
+                   profile_of: dict[RecordKey, str], now: datetime, with_rows: bool) -> list[RecordOutcome]:
+    """Insert or update the changed records and their keys, set-based; return their outcomes.
+
+    New rows go in as one batched ``INSERT ... RETURNING`` without building ORM objects (the bulk
+    path's hot spot); ``with_rows`` reads them back for callers that answer with the stored row.
+    """
+    ids: dict[RecordKey, int] = {}
+    fresh: list[dict[str, Any]] = []
+    for prepared in changed:
+        values = _record_values(prepared, profile_id=profile_of[prepared.key], now=now)
+        row = existing.get(prepared.key)
+        if row is None:
+            fresh.append({**values, "created_at": now})
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+            ids[prepared.key] = row.id or -1
+    session.flush()  # the updated rows, as one UPDATE batch
+    ids.update(store.insert_records(session, values=fresh))
+    store.delete_keys(session, record_ids=[ids[p.key] for p in changed if p.key in existing])
+    store.insert_keys(session, keys=[(ids[p.key], key) for p in changed for key in record_keys(p.match)])
+    new_keys = [p.key for p in changed if p.key not in existing]
+    created = store.records_by_keys(session, keys=new_keys) if with_rows else {}
+    return [RecordOutcome(p.key, "updated" if p.key in existing else "created", profile_of[p.key],
+                          existing.get(p.key) or created.get(p.key)) for p in changed]
 
 
 def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
                     assignment: IdAssignment, profiles: dict[str, ProfileRow], rows: dict[RecordKey, RecordRow],
-                    edited: set[RecordKey], config: ResolverConfig, now: datetime) -> list[ProfileEvent]:
+                    fresh: dict[RecordKey, NormalizedRecord], config: ResolverConfig,
+                    now: datetime) -> list[ProfileEvent]:
     """Write golden profiles of changed clusters and retire merged and erased ids; return all events."""
     events = list(assignment.events)
+    edited = set(fresh)
     for change in changes:
         # Same members, but a record's content changed: the golden profile may have changed too.
         if change.kind == "unchanged" and edited & set(change.after[0]):
@@ -230,7 +252,8 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
     stale = [c for change in changes for c in change.after if change.kind != "unchanged" or edited & set(c)]
     for cluster in stale:
         profile_id = assignment.ids[cluster]
-        members = [_normalized_from_raw(rows[key].raw, config.default_region) for key in cluster]
+        members = [fresh[key] if key in fresh else _normalized_from_raw(rows[key].raw, config.default_region)
+                   for key in cluster]
         profile = profiles.get(profile_id) or ProfileRow(id=profile_id, status="active", golden="", created_at=now,
                                                          updated_at=now)
         profile.status, profile.merged_into, profile.record_count = "active", None, len(cluster)
@@ -254,22 +277,27 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
 
 
 def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
-                 config: ResolverConfig, extra_seeds: Iterable[RecordKey] = ()) -> ChangeOutcome:
-    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction."""
+                 config: ResolverConfig, extra_seeds: Iterable[RecordKey] = (),
+                 with_rows: bool = True) -> ChangeOutcome:
+    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction.
+
+    ``with_rows=False`` leaves the stored row out of the outcomes of created records (bulk imports).
+    """
     now = _now()
     outcome = ChangeOutcome()
     by_key = {p.key: p for p in upserts}
     seeds = list(extra_seeds)
     existing = store.records_by_keys(session, keys=[*by_key, *deletes, *seeds])
     changed = [p for p in by_key.values() if p.key not in existing or existing[p.key].content_hash != p.content_hash]
-    outcome.records.extend(RecordOutcome(p.key, "unchanged", existing[p.key].profile_id, existing[p.key])
-                           for p in by_key.values() if p not in changed)
+    changed_keys = {p.key for p in changed}
+    outcome.records.extend(RecordOutcome(key, "unchanged", existing[key].profile_id, existing[key])
+                           for key in by_key if key not in changed_keys)
     outcome.records.extend(RecordOutcome(k, "not_found", None) for k in deletes if k not in existing)
-    touched = [existing[k] for k in {*(p.key for p in changed), *deletes, *seeds} if k in existing]
+    touched = [existing[k] for k in {*changed_keys, *deletes, *seeds} if k in existing]
     if not changed and not touched:
         return outcome
     touched_ids = {row.id for row in touched if row.id is not None}
-    leaving = {existing[k].id for k in {*(p.key for p in changed), *deletes} if k in existing and existing[k].id}
+    leaving = {existing[k].id for k in {*changed_keys, *deletes} if k in existing and existing[k].id}
     old_keys = store.keys_of_records(session, ids=touched_ids)
     delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
     seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
@@ -290,19 +318,16 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     profile_of = {key: assignment.ids[cluster] for cluster in resolution.clusters for key in cluster}
     store.delete_records(session, ids=[rows[k].id or -1 for k in deletes if k in rows])
     store.delete_links_of(session, keys=[k for k in deletes if k in rows])
-    for prepared in changed:
-        row, status = _write_record(session, prepared=prepared, row=existing.get(prepared.key),
-                                    profile_id=profile_of[prepared.key], now=now)
-        rows[prepared.key] = row
-        outcome.records.append(RecordOutcome(prepared.key, status, row.profile_id, row))
+    outcome.records.extend(_write_records(session, changed=changed, existing=existing, profile_of=profile_of,
+                                          now=now, with_rows=with_rows))
     for record_key, row in rows.items():
         if record_key in profile_of and row.profile_id != profile_of[record_key]:
             row.profile_id, row.updated_at = profile_of[record_key], now
             session.add(row)
     outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
+    fresh = {p.key: p.normalized for p in changed}
     outcome.events = _write_profiles(session, resolution=resolution, changes=changes, assignment=assignment,
-                                     profiles=profiles, rows=rows, edited={p.key for p in changed}, config=config,
-                                     now=now)
+                                     profiles=profiles, rows=rows, fresh=fresh, config=config, now=now)
     return outcome
 
 

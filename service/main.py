@@ -16,14 +16,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 
 from resolvers.config import ResolverConfig
+from service.auth import AuthMiddleware
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
-from service.dependencies import refuse_nul_characters
+from service.dependencies import refuse_duplicate_keys, refuse_nul_characters
 from service.errors import install_error_handlers
-from service.metrics import MetricsMiddleware, make_http_metrics
-from service.routes import changes, links, normalize, ops, profiles, records
+from service.imports import ImportRunner, JobSettings
+from service.logs import RequestLogMiddleware
+from service.metrics import MetricsMiddleware, make_metrics
+from service.rate_limit import RateLimiter
+from service.routes import api_keys, audit_log, changes, exports, imports, links, normalize, ops, profiles, records
 from service.settings import Settings, get_settings
 
 __all__ = ["create_app", "openapi_json"]
@@ -49,9 +54,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         require_migrated(engine)
         app.state.engine = engine
-        yield
+        runner = _import_runner(app, engine)
+        runner.start()
+        app.state.import_runner = runner
+        try:
+            yield
+        finally:
+            runner.stop()
     finally:
         engine.dispose()
+
+
+def _import_runner(app: FastAPI, engine: Engine) -> ImportRunner:
+    """Return the thread that runs this process's share of the import jobs."""
+    settings: Settings = app.state.settings
+    jobs = JobSettings(spool_dir=settings.import_dir, chunk_lines=settings.import_chunk_lines,
+                       workers=settings.import_workers, lease_seconds=settings.import_lease_seconds)
+    return ImportRunner(engine=engine, config=app.state.resolver_config, settings=jobs)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -68,20 +87,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
-        dependencies=[Depends(refuse_nul_characters)],
+        dependencies=[Depends(refuse_nul_characters), Depends(refuse_duplicate_keys)],
     )
     app.state.settings = settings
     app.state.resolver_config = ResolverConfig(default_region=settings.default_region)
-    app.state.metrics = make_http_metrics() if settings.metrics_enabled else None
+    app.state.metrics = (make_metrics(engine=lambda: getattr(app.state, "engine", None))
+                         if settings.metrics_enabled else None)
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(normalize.router)
-    for router in (records.router, profiles.router, links.router, changes.router):
+    for router in (records.router, profiles.router, links.router, changes.router, imports.router, exports.router):
         app.include_router(router)
-    # The last middleware added is the outermost: metrics also see the 413s of the body limit.
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(api_keys.router)
+    app.include_router(audit_log.router)
+    # The last middleware added is the outermost: metrics also see the 401s of auth and the 413s of the
+    # body limit, and the request log sees everything, with the key id auth found.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
+                       overrides={"/v1/imports": settings.max_import_bytes})
+    limiter = RateLimiter(per_minute=settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    app.add_middleware(AuthMiddleware, engine=lambda: app.state.engine, metrics_public=settings.metrics_public,
+                       limiter=limiter)
     if app.state.metrics is not None:
         app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 

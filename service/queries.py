@@ -7,7 +7,7 @@ finds a record stored as ``347 123 4567`` with country IT.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -40,6 +40,8 @@ __all__ = [
     "find_profiles",
     "get_profile",
     "get_record",
+    "iter_assignments",
+    "iter_golden_profiles",
     "links_between",
     "list_changes",
     "list_links",
@@ -195,3 +197,36 @@ def payload(row: ChangeRow) -> dict[str, object]:
     """Return a change's payload as a mapping."""
     value = json.loads(row.payload)
     return value if isinstance(value, dict) else {}
+
+
+def iter_assignments(session: Session, *, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
+    """Yield ``(source, source_record_id, profile_id)`` of every record, in row order, a page at a time.
+
+    Keyset pages (``id > last``) keep memory flat and no statement open between pages.
+    """
+    after = 0
+    while True:
+        statement = (select(col(RecordRow.id), col(RecordRow.source), col(RecordRow.source_record_id),
+                            col(RecordRow.profile_id))
+                     .where(col(RecordRow.id) > after).order_by(col(RecordRow.id)).limit(batch))
+        rows = session.execute(statement).all()
+        for _, source, record_id, profile_id in rows:
+            yield source, record_id, profile_id
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def iter_golden_profiles(session: Session, *, batch: int = 1000) -> Iterator[str]:
+    """Yield the golden profile (stored JSON) of every live profile, in id order, a page at a time."""
+    after = ""
+    while True:
+        statement = (select(col(ProfileRow.id), col(ProfileRow.golden))
+                     .where(col(ProfileRow.status) == "active", col(ProfileRow.id) > after)
+                     .order_by(col(ProfileRow.id)).limit(batch))
+        rows = session.execute(statement).all()
+        for _, golden in rows:
+            yield golden
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]

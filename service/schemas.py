@@ -24,7 +24,7 @@ from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
 from resolvers.profiles import GoldenProfile, Seen
 from resolvers.records import SourceName, SourceRecordId
-from service.tables import RecordRow
+from service.tables import ImportRow, RecordRow
 
 __all__ = [
     "AddressPublic",
@@ -33,10 +33,14 @@ __all__ = [
     "ErrorDetail",
     "ErrorResponse",
     "IdentifierPublic",
+    "ImportCounts",
+    "ImportListResponse",
+    "ImportPublic",
     "IssuePublic",
     "NamePublic",
     "NormalizedRecordPublic",
     "StatusPublic",
+    "import_public",
     "normalized_record_public",
 ]
 
@@ -473,3 +477,115 @@ def stored_record_public(row: RecordRow) -> StoredRecordPublic:
         raw=json.loads(row.raw), normalized=NormalizedRecordPublic.model_validate_json(row.normalized),
         created_at=row.created_at, updated_at=row.updated_at,
     )
+
+
+# --- API keys and the audit log ---------------------------------------------------------------
+
+class KeyIn(BaseModel):
+    """A key to create: its scopes and a name saying what it is for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scopes: list[Literal["read", "write", "admin", "metrics"]] = Field(
+        min_length=1, max_length=4, description="read, write, admin, metrics (each independent of the others).")
+    name: str = Field("", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
+                      description="What the key is for (a system, not a person); no control characters.")
+
+
+class KeyPublic(_Public):
+    """A key as listed: never the key itself, which is shown once, when it is created."""
+
+    id: str = Field(description="The public part of the key (`tl_<id>_...`), used in logs and the audit log.")
+    name: str
+    scopes: list[str]
+    created_by: str
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
+
+
+class KeyCreated(_Public):
+    """A new key: ``key`` is the secret, shown this once and stored only as a hash."""
+
+    key: str = Field(description="`tl_<id>_<secret>`; send it as `Authorization: Bearer <key>`.")
+    details: KeyPublic
+
+
+class AuditEntryPublic(_Public):
+    """One audited action; ids and counts, never personal values."""
+
+    id: int
+    at: UtcDatetime
+    actor: str = Field(description="The id of the API key that acted, or `cli`.")
+    request_id: str | None
+    action: str = Field(description="link.created, link.deleted, record.erased, profile.erased, export, "
+                                    "key.created, key.revoked")
+    target: str | None = Field(description="The link, profile, key or export the action was on.")
+    details: dict[str, Any]
+
+
+class AuditPage(_Public):
+    """A page of the audit log; pass ``next_after`` as ``after`` to read on."""
+
+    entries: list[AuditEntryPublic]
+    next_after: int
+
+
+# --- bulk imports ---------------------------------------------------------------------------------
+
+class ImportCounts(_Public):
+    """What an import has done so far."""
+
+    lines_read: int = Field(description="Non-blank lines (CSV: data rows) read and applied so far.")
+    accepted: int = Field(description="Lines that were valid records.")
+    rejected: int = Field(description="Lines refused; each is listed by `GET /v1/imports/{id}/errors`.")
+    duplicates: int = Field(description="Accepted lines superseded by a later line for the same record in the same "
+                                        "chunk (the later one wins, as a later upsert would).")
+    records_created: int
+    records_updated: int
+    records_unchanged: int = Field(description="Records whose content was already stored (re-imports).")
+    profiles_created: int
+    profiles_merged: int
+    bytes_read: int = Field(description="Bytes of the body (as sent, so compressed if gzip) read so far.")
+
+
+class ImportPublic(_Public):
+    """A bulk import job: its state, counts, speed, and where it would resume."""
+
+    id: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    format: Literal["ndjson", "csv"]
+    content_encoding: Literal["identity", "gzip"]
+    bytes: int = Field(description="Size of the body as received.")
+    counts: ImportCounts
+    resume_line: int = Field(description="Every line up to this one is applied; a resumed job starts after it.")
+    progress: float = Field(description="Fraction of the body read, 0 to 1.")
+    records_per_second: float | None = Field(description="Lines applied per second since the job started.")
+    eta_seconds: float | None = Field(description="Estimated seconds to finish, from the bytes read so far.")
+    message: str | None = Field(description="Why the job failed, and how to go on.")
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    errors_url: str = Field(description="Where the rejected lines are streamed as NDJSON.")
+
+
+class ImportListResponse(_Public):
+    """Import jobs, newest first."""
+
+    imports: list[ImportPublic]
+
+
+def import_public(row: ImportRow, *, now: datetime) -> ImportPublic:
+    """Return the public view of an ``ImportRow``, with speed and ETA computed at ``now`` (naive UTC)."""
+    counts = ImportCounts(**json.loads(row.counts))
+    progress = 1.0 if row.state == "succeeded" else min(1.0, counts.bytes_read / row.bytes) if row.bytes else 0.0
+    end = row.finished_at or now
+    elapsed = (end - row.started_at).total_seconds() if row.started_at else 0.0
+    speed = counts.lines_read / elapsed if elapsed > 0 else None
+    eta = None
+    if row.state == "running" and 0 < progress < 1 and elapsed > 0:
+        eta = round(elapsed * (1 - progress) / progress, 1)
+    return ImportPublic(id=row.id, state=row.state, format=row.format, content_encoding=row.encoding, bytes=row.bytes,
+                        counts=counts, resume_line=row.resume_line, progress=round(progress, 4),
+                        records_per_second=round(speed, 1) if speed is not None else None, eta_seconds=eta,
+                        message=row.message, created_at=row.created_at, started_at=row.started_at,
+                        finished_at=row.finished_at, errors_url=f"/v1/imports/{row.id}/errors")

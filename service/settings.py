@@ -6,7 +6,9 @@ Nothing is read at import time: ``get_settings()`` builds them on first use, and
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -32,7 +34,22 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest request body accepted, in bytes.")
     metrics_enabled: bool = Field(True, description="Whether /metrics serves Prometheus metrics.")
+    metrics_public: bool = Field(True, description="Whether /metrics answers without an API key; when off it needs "
+                                                   "a key with the `metrics` scope.")
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests a minute each API key may send (bursts up to "
+                                                            "as many); over it, 429 with Retry-After. 0 turns it off.")
     log_level: LogLevel = Field("INFO", description="Level of the service's own log messages.")
+    import_dir: Path = Field(Path("./throughline-imports"), description="Where import bodies are spooled until "
+                                                                        "their job finishes.")
+    max_import_bytes: int = Field(10 * 1024**3, gt=0, description="Largest import body accepted (as sent, so "
+                                                                  "compressed if gzip), in bytes.")
+    import_chunk_lines: int = Field(5000, gt=0, le=100_000, description="Lines an import applies per transaction "
+                                                                        "(its resume granularity).")
+    import_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0,
+                                description="Processes that validate and normalize import lines.")
+    import_lease_seconds: float = Field(120.0, gt=0, description="How long a running import stays claimed by a "
+                                                                 "server process of another host that stops "
+                                                                 "reporting progress.")
 
     @field_validator("default_region", "log_level", mode="before")
     @classmethod

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, tuple_, update
 from sqlmodel import Session, col, select
 
 from resolvers.records import RecordKey
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
+    "delete_keys",
     "delete_links_of",
     "delete_records",
     "holders",
     "insert_changes",
+    "insert_keys",
+    "insert_records",
     "key_counts",
     "keys_of_records",
     "link_partners",
@@ -30,7 +33,6 @@ __all__ = [
     "records_by_ids",
     "records_by_keys",
     "records_of_profile",
-    "replace_keys",
     "repoint_merged",
 ]
 
@@ -101,17 +103,37 @@ def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[s
     return found
 
 
-def replace_keys(session: Session, *, record_id: int, keys: Sequence[str]) -> None:
-    """Make ``keys`` the keys of one record."""
-    session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id) == record_id))
-    session.add_all(RecordKeyRow(key=key, record_id=record_id) for key in keys)
+def insert_records(session: Session, *, values: Sequence[dict[str, Any]]) -> dict[RecordKey, int]:
+    """Insert records (column values) in batched ``INSERT ... RETURNING``; return their row ids."""
+    ids: dict[RecordKey, int] = {}
+    table = RecordRow.__table__  # type: ignore[attr-defined]
+    statement = insert(table).returning(table.c.id, table.c.source, table.c.source_record_id)
+    for batch in _chunks(values):
+        for row_id, source, record_id in session.execute(statement, batch):
+            ids[(source, record_id)] = row_id
+    return ids
+
+
+def delete_keys(session: Session, *, record_ids: Iterable[int]) -> None:
+    """Delete every key of these records."""
+    for batch in _chunks(sorted(set(record_ids))):
+        session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id).in_(batch)),
+                        execution_options={"synchronize_session": False})
+
+
+def insert_keys(session: Session, *, keys: Sequence[tuple[int, str]]) -> None:
+    """Insert ``(record_id, key)`` pairs in one batched statement (executemany)."""
+    if keys:
+        session.execute(insert(RecordKeyRow.__table__), [{"record_id": i, "key": k} for i, k in keys])  # type: ignore[attr-defined]
 
 
 def delete_records(session: Session, *, ids: Iterable[int]) -> None:
     """Delete records and their keys."""
     for batch in _chunks(sorted(set(ids))):
-        session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id).in_(batch)))
-        session.execute(delete(RecordRow).where(col(RecordRow.id).in_(batch)))
+        session.execute(delete(RecordKeyRow).where(col(RecordKeyRow.record_id).in_(batch)),
+                        execution_options={"synchronize_session": False})
+        session.execute(delete(RecordRow).where(col(RecordRow.id).in_(batch)),
+                        execution_options={"synchronize_session": False})
 
 
 def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
@@ -165,7 +187,8 @@ def live_profile_id(session: Session, *, profile_id: str) -> ProfileRow | None:
 
 def repoint_merged(session: Session, *, retired: str, survivor: str) -> None:
     """Point profiles that were merged into ``retired`` at ``survivor`` (chains stay one hop)."""
-    session.execute(update(ProfileRow).where(col(ProfileRow.merged_into) == retired).values(merged_into=survivor))
+    statement = update(ProfileRow).where(col(ProfileRow.merged_into) == retired).values(merged_into=survivor)
+    session.execute(statement, execution_options={"synchronize_session": False})
 
 
 def insert_changes(session: Session, *, changes: Sequence[ChangeRow]) -> None:

@@ -9,7 +9,10 @@
 * ``links`` — stewards' must-link and cannot-link overrides between two records;
 * ``changes`` — the ordered change feed; payloads hold profile ids and counts, never personal values;
 * ``imports`` and ``import_errors`` — bulk import jobs (state, counts, the line to resume from) and
-  the lines each rejected.
+  the lines each rejected;
+* ``api_keys`` — API keys: a public id, the SHA-256 of the key (never the key), scopes, revocation;
+* ``audit_log`` — who (key id) did what (links, erasures, exports, key changes) when, under which
+  request id; ids and counts only, never personal values.
 
 Times are stored as naive UTC (SQLite has no time zones); the API adds the ``Z`` back.
 Schema changes go through Alembic migrations (``service/migrations``), not ``create_all``.
@@ -21,7 +24,8 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ChangeRow", "ImportErrorRow", "ImportRow", "LinkRow", "ProfileRow", "RecordKeyRow", "RecordRow"]
+__all__ = ["ApiKeyRow", "AuditRow", "ChangeRow", "ImportErrorRow", "ImportRow", "LinkRow", "ProfileRow", "RecordKeyRow",
+           "RecordRow"]
 
 
 class RecordRow(SQLModel, table=True):
@@ -104,11 +108,13 @@ class ImportRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     state: str = Field(max_length=16, index=True)
     format: str = Field(max_length=16)
+    encoding: str = Field(max_length=16)
     spool: str = Field(sa_column=Column(Text, nullable=False))
     bytes: int = Field(sa_column=Column(BigInteger, nullable=False))
     counts: str = Field(sa_column=Column(Text, nullable=False))
     resume_line: int = Field(sa_column=Column(BigInteger, nullable=False))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    owner: str | None = Field(default=None, max_length=200)
     lease_until: NaiveDatetime | None = None
     created_at: NaiveDatetime
     started_at: NaiveDatetime | None = None
@@ -123,4 +129,33 @@ class ImportErrorRow(SQLModel, table=True):
 
     import_id: str = Field(sa_column=Column(Text, ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True))
     line: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    details: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """An API key: its public id, the hash of the whole key, its scopes (space-separated) and when it was revoked."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    key_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=100)
+    created_by: str = Field(max_length=32)
+    created_at: NaiveDatetime
+    revoked_at: NaiveDatetime | None = None
+
+
+class AuditRow(SQLModel, table=True):
+    """One audited action: actor key id (or ``cli``), action, target id, request id and counts (JSON)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    at: NaiveDatetime
+    actor: str = Field(max_length=32)
+    request_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=32)
+    target: str | None = Field(default=None, max_length=64)
     details: str = Field(sa_column=Column(Text, nullable=False))

@@ -5,6 +5,10 @@ and are skipped, with the reason shown, when it is unset. Each test gets a schem
 the URL it receives sets ``search_path`` to that schema, so migrations and the app under test
 write only there and parallel workers (pytest-xdist) never collide; the schema is dropped after
 the test.
+
+Clients started here carry an API key with the read, write and admin scopes by default
+(``Authorization: Bearer ...``), made through ``service.keys`` on the test database once the app has
+started; tests of authentication start their clients with ``authorized=False`` or other scopes.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import make_url, text
+from sqlmodel import Session
 
+from service import keys
 from service.db import make_engine, migrate
 from service.main import create_app
 from service.settings import Settings
@@ -91,15 +97,30 @@ def make_settings(monkeypatch: pytest.MonkeyPatch, database_url: str) -> MakeSet
     return make
 
 
+def issue_key(app: FastAPI, *scopes: str, name: str = "test") -> str:
+    """Create an API key with ``scopes`` in the database of a started app and return it."""
+    with Session(app.state.engine) as session:
+        issued = keys.create_key(session, scopes=scopes, name=name, actor="cli", request_id=None)
+        session.commit()
+    return issued.key
+
+
 @pytest.fixture
 def start_client() -> Iterator[Callable[..., TestClient]]:
-    """Return a function that starts an app (running its lifespan) in a client closed after the test."""
+    """Return a function that starts an app (running its lifespan) in a client closed after the test.
+
+    The client sends a key with ``scopes`` (read, write and admin unless told otherwise); with
+    ``authorized=False`` it sends none.
+    """
     clients: list[TestClient] = []
 
-    def start(app: FastAPI, **options: Any) -> TestClient:
+    def start(app: FastAPI, *, authorized: bool = True, scopes: tuple[str, ...] = keys.BOOTSTRAP_SCOPES,
+              **options: Any) -> TestClient:
         client = TestClient(app, **options)
         client.__enter__()
         clients.append(client)
+        if authorized:
+            client.headers["Authorization"] = f"Bearer {issue_key(app, *scopes)}"
         return client
 
     yield start
@@ -111,8 +132,8 @@ def start_client() -> Iterator[Callable[..., TestClient]]:
 def make_client(make_settings: MakeSettings, start_client: Callable[..., TestClient]) -> MakeClient:
     """Return a factory of started clients for apps built with the given settings overrides."""
 
-    def make(**overrides: Any) -> TestClient:
-        return start_client(create_app(make_settings(**overrides)))
+    def make(*, authorized: bool = True, **overrides: Any) -> TestClient:
+        return start_client(create_app(make_settings(**overrides)), authorized=authorized)
 
     return make
 

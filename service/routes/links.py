@@ -1,15 +1,19 @@
-"""Links: a steward's must-link or cannot-link between two records, applied at once and kept."""
+"""Links: a steward's must-link or cannot-link between two records, applied at once and kept (``admin``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlmodel import Session
 
-from service import ingest, queries
-from service.dependencies import ConfigDep, EngineDep
+from service import audit, ingest, queries
+from service.auth import require_scope
+from service.body_limit import body_limit_extra
+from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
+from service.metrics import observe_change
 from service.routes.responses import ERRORS, WRITE_ERRORS
 from service.schemas import (
     DeletionResponse,
@@ -25,7 +29,10 @@ from service.tables import LinkRow
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/links", tags=["links"])
+router = APIRouter(prefix="/v1/links", tags=["links"], dependencies=[Depends(require_scope("admin"))])
+MAX_LINK_BYTES = 16_384
+# links.id is a 32-bit INTEGER: a larger id cannot exist, and PostgreSQL refuses to compare with one (a 500).
+MAX_LINK_ID = 2**31 - 1
 
 
 def _public(link: LinkRow) -> LinkPublic:
@@ -34,9 +41,10 @@ def _public(link: LinkRow) -> LinkPublic:
                       b=RecordRefIn(source=link.b_source, source_record_id=link.b_record_id))
 
 
-@router.post("", response_model=LinkResponse, status_code=201,
+@router.post("", response_model=LinkResponse, status_code=201, openapi_extra=body_limit_extra(MAX_LINK_BYTES),
              responses={**WRITE_ERRORS, 409: {"model": ErrorResponse, "description": "An opposite link stands."}})
-def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep) -> LinkResponse:
+def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: MetricsDep,
+                principal: AdminKey) -> LinkResponse:
     """Say two records are (must) or are not (cannot) one person; their profiles are re-resolved at once.
 
     Repeating a link returns the stored one unchanged; a link of the other kind between the same two
@@ -55,14 +63,19 @@ def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep) -> LinkRespo
                 return existing, ingest.ChangeOutcome()
             raise ConflictError(f"link {existing.id} already says these records are {existing.kind}-linked; "
                                 "delete it first")
-        return ingest.add_link(session, kind=body.kind, a=a, b=b, reason=body.reason, config=config)
+        link, outcome = ingest.add_link(session, kind=body.kind, a=a, b=b, reason=body.reason, config=config)
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="link.created",
+                     target=str(link.id), details={"kind": link.kind})
+        return link, outcome
 
+    started = time.perf_counter()
     link, outcome = ingest.in_transaction(engine, work)
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="link")
     return LinkResponse(link=_public(link), changes=[event_public(e) for e in outcome.events])
 
 
 @router.get("", response_model=list[LinkPublic], responses=ERRORS)
-def list_links(engine: EngineDep, after: Annotated[int, Query(ge=0)] = 0,
+def list_links(engine: EngineDep, after: Annotated[int, Query(ge=0, le=MAX_LINK_ID)] = 0,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[LinkPublic]:
     """List links in the order they were made, ``limit`` at a time after the id ``after``."""
     with Session(engine) as session:
@@ -70,14 +83,19 @@ def list_links(engine: EngineDep, after: Annotated[int, Query(ge=0)] = 0,
 
 
 @router.delete("/{link_id}", response_model=DeletionResponse, responses=ERRORS)
-def delete_link(link_id: Annotated[int, Path(ge=1)], engine: EngineDep, config: ConfigDep) -> DeletionResponse:
+def delete_link(link_id: Annotated[int, Path(ge=1, le=MAX_LINK_ID)], engine: EngineDep, config: ConfigDep,
+                metrics: MetricsDep, principal: AdminKey) -> DeletionResponse:
     """Remove a link; the two records' profiles are re-resolved without it."""
 
     def work(session: Session) -> ingest.ChangeOutcome:
         link = session.get(LinkRow, link_id)
         if link is None:
             raise NotFoundError(f"no link {link_id}")
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="link.deleted",
+                     target=str(link_id), details={"kind": link.kind})
         return ingest.remove_link(session, link=link, config=config)
 
+    started = time.perf_counter()
     outcome = ingest.in_transaction(engine, work)
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="unlink")
     return DeletionResponse(erased=[], changes=[event_public(e) for e in outcome.events])

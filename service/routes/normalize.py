@@ -1,4 +1,4 @@
-"""POST /v1/normalize: show what Throughline makes of a record, without storing it."""
+"""POST /v1/normalize (``read``): show what Throughline makes of a record, without storing it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from resolvers import RecordIn, normalize_record
-from service.dependencies import SettingsDep
+from service.body_limit import body_limit_extra
+from service.dependencies import ReadKey, SettingsDep
+from service.routes.records import MAX_RECORD_BYTES
+from service.routes.responses import AUTH_ERRORS
 from service.schemas import ErrorResponse, NormalizedRecordPublic, normalized_record_public
 
 __all__ = ["router"]
@@ -15,6 +18,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1", tags=["normalize"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERRORS,
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The body is larger than the configured limit."},
     415: {"model": ErrorResponse, "description": "The body is not sent as application/json."},
@@ -22,7 +26,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/normalize", response_model=NormalizedRecordPublic, responses=_ERRORS)
-def normalize(record: RecordIn, settings: SettingsDep) -> NormalizedRecordPublic:
+@router.post("/normalize", response_model=NormalizedRecordPublic, responses=_ERRORS,
+             openapi_extra=body_limit_extra(MAX_RECORD_BYTES))
+def normalize(record: RecordIn, settings: SettingsDep, _: ReadKey) -> NormalizedRecordPublic:
     """Return the normalized identifiers, keys and issues of one record; nothing is stored."""
     return normalized_record_public(normalize_record(record, default_region=settings.default_region))

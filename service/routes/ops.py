@@ -1,17 +1,22 @@
-"""Operational endpoints: liveness, readiness and Prometheus metrics."""
+"""Operational endpoints: liveness, readiness and Prometheus metrics; open without an API key.
+
+``/metrics`` can be closed with ``THROUGHLINE_METRICS_PUBLIC=false``: it then needs a key with the
+``metrics`` scope.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.auth import authorize
 from service.db import is_migrated
-from service.dependencies import EngineDep, MetricsDep
+from service.dependencies import EngineDep, MetricsDep, SettingsDep
 from service.errors import NotReadyError
 from service.metrics import render_metrics
 from service.schemas import ErrorResponse, StatusPublic
@@ -47,9 +52,13 @@ def ready(engine: EngineDep) -> StatusPublic:
 
 @router.get("/metrics", response_class=Response,
             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
+                       401: {"model": ErrorResponse, "description": "Metrics are closed and no valid key was sent."},
+                       403: {"model": ErrorResponse, "description": "Metrics are closed and the key lacks `metrics`."},
                        404: {"model": ErrorResponse, "description": "Metrics are disabled."}})
-def metrics(http_metrics: MetricsDep) -> Response:
+def metrics(http_metrics: MetricsDep, settings: SettingsDep, request: Request) -> Response:
     """Return the service's metrics in the Prometheus text format."""
+    if not settings.metrics_public:
+        authorize(request, "metrics")
     if http_metrics is None:
         raise HTTPException(status_code=404, detail="metrics are disabled (THROUGHLINE_METRICS_ENABLED=false)")
     return Response(render_metrics(http_metrics), media_type=CONTENT_TYPE_LATEST)

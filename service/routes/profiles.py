@@ -1,15 +1,17 @@
-"""Profiles: read one (a merged-away id redirects), look up by identifier, explain, erase a person."""
+"""Profiles: read one (a merged-away id redirects), look up by identifier, explain (``read``); erase one (``admin``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from service import ingest, queries, store
-from service.dependencies import ConfigDep, EngineDep
+from service import audit, ingest, queries, store
+from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey
+from service.metrics import observe_change
 from service.routes.responses import ERRORS
 from service.schemas import (
     DeletionResponse,
@@ -37,7 +39,7 @@ def _key(source_record_id: tuple[str, str]) -> str:
 
 @router.get("", response_model=ProfileMatches, responses=ERRORS)
 def lookup_profiles(
-    engine: EngineDep, config: ConfigDep,
+    engine: EngineDep, config: ConfigDep, _: ReadKey,
     email: Annotated[str | None, Query(max_length=512)] = None,
     phone: Annotated[str | None, Query(max_length=64)] = None,
     country: Annotated[str | None, Query(max_length=2, pattern=r"^[A-Za-z]{2}$",
@@ -59,7 +61,7 @@ def lookup_profiles(
 
 
 @router.get("/{profile_id}", response_model=GoldenProfilePublic, responses={**ERRORS, **_REDIRECT})
-def get_profile(profile_id: ProfileIdPath, engine: EngineDep) -> GoldenProfilePublic | RedirectResponse:
+def get_profile(profile_id: ProfileIdPath, engine: EngineDep, _: ReadKey) -> GoldenProfilePublic | RedirectResponse:
     """Return a golden profile; an id merged into another answers 308 with the live profile's URL."""
     with Session(engine) as session:
         profile = queries.get_profile(session, profile_id=profile_id)
@@ -69,7 +71,8 @@ def get_profile(profile_id: ProfileIdPath, engine: EngineDep) -> GoldenProfilePu
 
 
 @router.get("/{profile_id}/explain", response_model=ExplanationPublic, responses=ERRORS)
-def explain_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep) -> ExplanationPublic:
+def explain_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep,
+                    _: ReadKey) -> ExplanationPublic:
     """Return the evidence graph of a profile: its records, the edges joining them, and refused merges."""
     with Session(engine) as session:
         profile = queries.get_profile(session, profile_id=profile_id)
@@ -85,13 +88,18 @@ def explain_profile(profile_id: ProfileIdPath, engine: EngineDep, config: Config
 
 
 @router.delete("/{profile_id}", response_model=DeletionResponse, responses=ERRORS)
-def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep) -> DeletionResponse:
+def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep, metrics: MetricsDep,
+                  principal: AdminKey) -> DeletionResponse:
     """Erase a person: every record of the profile, and everything derived from them."""
 
     def work(session: Session) -> tuple[list[tuple[str, str]], ingest.ChangeOutcome]:
         profile = queries.get_profile(session, profile_id=profile_id)
         keys = [(row.source, row.source_record_id) for row in store.records_of_profile(session, profile_id=profile.id)]
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="profile.erased",
+                     target=profile.id, details={"records": len(keys)})
         return keys, ingest.apply_change(session, deletes=keys, config=config)
 
+    started = time.perf_counter()
     keys, outcome = ingest.in_transaction(engine, work)
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="erase_profile")
     return DeletionResponse(erased=[_key(k) for k in sorted(keys)], changes=[event_public(e) for e in outcome.events])

@@ -1,7 +1,8 @@
-"""Records: upsert one (PUT), upsert a batch (POST), read one (GET), erase one (DELETE)."""
+"""Records: upsert one (PUT) or a batch (POST) (``write``), read one (GET, ``read``), erase one (DELETE, ``admin``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
@@ -10,9 +11,11 @@ from sqlmodel import Session
 
 from resolvers import RecordIn, RecordKey
 from resolvers.config import ResolverConfig
-from service import ingest, queries
-from service.dependencies import ConfigDep, EngineDep
+from service import audit, ingest, queries
+from service.body_limit import body_limit_extra
+from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, WriteKey
 from service.errors import InvalidRequestError, validation_details
+from service.metrics import observe_change, observe_issues
 from service.routes.responses import ERRORS, WRITE_ERRORS
 from service.schemas import (
     BatchItemResult,
@@ -31,10 +34,23 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
 MAX_BATCH = 1000
+# One record is at most a few dozen fields of 512 characters plus 16 KiB of attributes.
+MAX_RECORD_BYTES = 262_144
 SourcePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=256)]
-_RECORD_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/RecordIn"}}}}}
+
+
+def _record_body_schema() -> dict[str, Any]:
+    """Return RecordIn's schema with ``source`` and ``source_record_id`` optional: the path gives them."""
+    schema = RecordIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)  # AddressIn is a component already: RecordIn is the body of /v1/normalize
+    schema["required"] = [name for name in schema.get("required", []) if name not in ("source", "source_record_id")]
+    schema["title"] = "RecordBody"
+    return schema
+
+
+_RECORD_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": _record_body_schema()}}},
+                **body_limit_extra(MAX_RECORD_BYTES)}
 _RECORDS = {"type": "array", "maxItems": MAX_BATCH, "items": {"$ref": "#/components/schemas/RecordIn"}}
 _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "additionalProperties": False, "required": ["records"], "properties": {"records": _RECORDS},
@@ -62,12 +78,15 @@ def _with_path(raw: dict[str, Any], source: str, record_id: str) -> dict[str, An
 @router.put("/{source}/{source_record_id}", response_model=UpsertResponse, responses=WRITE_ERRORS,
             openapi_extra=_RECORD_BODY)
 def upsert_record(source: SourcePath, source_record_id: RecordIdPath, body: Annotated[dict[str, Any], Body()],
-                  engine: EngineDep, config: ConfigDep) -> UpsertResponse:
+                  engine: EngineDep, config: ConfigDep, metrics: MetricsDep, _: WriteKey) -> UpsertResponse:
     """Create or update one record and re-resolve what it touches; identical content changes nothing."""
     raw = _with_path(body, source, source_record_id)
     prepared = ingest.prepare(raw, _validate(raw), config=config)
+    started = time.perf_counter()
     outcome = ingest.in_transaction(engine, lambda session: ingest.apply_change(session, upserts=[prepared],
                                                                                  config=config))
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="upsert")
+    observe_issues(metrics, records=[prepared.normalized])
     (record,) = [r for r in outcome.records if r.key == prepared.key]
     if record.row is None or record.profile_id is None:
         raise AssertionError("an upserted record always has a row and a profile")
@@ -83,13 +102,16 @@ def _batch_item(index: int, item: object, config: ResolverConfig) -> ingest.Prep
     try:
         return ingest.prepare(item, _validate(item), config=config)
     except InvalidRequestError as error:
-        return BatchItemResult(index=index, status="rejected", source=item.get("source"),
-                               source_record_id=item.get("source_record_id"),
+        # The key is echoed only when it is text: a rejected item may hold anything there.
+        source, record_id = item.get("source"), item.get("source_record_id")
+        return BatchItemResult(index=index, status="rejected", source=source if isinstance(source, str) else None,
+                               source_record_id=record_id if isinstance(record_id, str) else None,
                                error=ErrorBody(code="validation_error", message=str(error), details=error.details))
 
 
 @router.post("/batch", response_model=BatchResponse, responses=WRITE_ERRORS, openapi_extra=_BATCH_BODY)
-def upsert_batch(body: Annotated[dict[str, Any], Body()], engine: EngineDep, config: ConfigDep) -> BatchResponse:
+def upsert_batch(body: Annotated[dict[str, Any], Body()], engine: EngineDep, config: ConfigDep, metrics: MetricsDep,
+                 _: WriteKey) -> BatchResponse:
     """Upsert up to 1,000 records at once; each item succeeds or fails on its own."""
     items = body.get("records")
     if not isinstance(items, list) or set(body) != {"records"}:
@@ -103,8 +125,11 @@ def upsert_batch(body: Annotated[dict[str, Any], Body()], engine: EngineDep, con
     for item in checked:
         if isinstance(item, ingest.Prepared):
             prepared[item.key] = item  # the last version of a key in the batch wins, as sequential upserts would
+    started = time.perf_counter()
     outcome = ingest.in_transaction(engine, lambda session: ingest.apply_change(
         session, upserts=list(prepared.values()), config=config))
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="batch")
+    observe_issues(metrics, records=[item.normalized for item in prepared.values()])
     by_key = {r.key: r for r in outcome.records}
     results = []
     for index, item in enumerate(checked):
@@ -118,7 +143,7 @@ def upsert_batch(body: Annotated[dict[str, Any], Body()], engine: EngineDep, con
 
 
 @router.get("/{source}/{source_record_id}", response_model=StoredRecordPublic, responses=ERRORS)
-def get_record(source: SourcePath, source_record_id: RecordIdPath, engine: EngineDep) -> StoredRecordPublic:
+def get_record(source: SourcePath, source_record_id: RecordIdPath, engine: EngineDep, _: ReadKey) -> StoredRecordPublic:
     """Return a stored record: the body as received, its normalized form and its profile id."""
     with Session(engine) as session:
         return stored_record_public(queries.get_record(session, key=(source, source_record_id)))
@@ -126,13 +151,18 @@ def get_record(source: SourcePath, source_record_id: RecordIdPath, engine: Engin
 
 @router.delete("/{source}/{source_record_id}", response_model=DeletionResponse, responses=ERRORS)
 def delete_record(source: SourcePath, source_record_id: RecordIdPath, engine: EngineDep,
-                  config: ConfigDep) -> DeletionResponse:
+                  config: ConfigDep, metrics: MetricsDep, principal: AdminKey) -> DeletionResponse:
     """Erase one record everywhere it was stored and re-resolve its component."""
     key = (source, source_record_id)
 
     def work(session: Session) -> ingest.ChangeOutcome:
-        queries.get_record(session, key=key)
+        record = queries.get_record(session, key=key)
+        # The record id may itself be personal (an email address): the audit names the source and profile only.
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="record.erased",
+                     target=record.profile_id, details={"source": source, "records": 1})
         return ingest.apply_change(session, deletes=[key], config=config)
 
+    started = time.perf_counter()
     outcome = ingest.in_transaction(engine, work)
+    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="erase_record")
     return DeletionResponse(erased=[f"{s}/{r}" for (s, r) in [key]], changes=[event_public(e) for e in outcome.events])

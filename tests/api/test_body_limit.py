@@ -98,3 +98,52 @@ def test_the_middleware_stops_reading_a_stream_as_soon_as_it_passes_the_limit() 
 
     assert received == [400, 400]  # the third chunk passes the limit and is never handed to the app
     assert sent[0]["status"] == 413
+
+
+def test_each_endpoint_has_its_own_limit_within_the_global_one(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()  # the global limit: 1 MiB
+    record = json.dumps({"source": "crm", "source_record_id": "1", "attributes": {"pad": "x" * 300_000}})
+
+    one = client.put("/v1/records/crm/1", content=record, headers={"content-type": "application/json"})
+    batch = client.post("/v1/records/batch", content='{"records": [' + record + "]}",
+                        headers={"content-type": "application/json"})
+
+    assert one.status_code == 413
+    assert "262144" in one.json()["error"]["message"]
+    assert batch.status_code == 200  # accepted as a body; the record itself is then rejected for its attributes
+    assert batch.json()["results"][0]["status"] == "rejected"
+
+
+def test_the_openapi_document_states_each_endpoint_cap(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    assert spec["paths"]["/v1/records/{source}/{source_record_id}"]["put"]["x-max-body-bytes"] == 262_144
+    assert "x-max-body-bytes" not in spec["paths"]["/v1/records/batch"]["post"]
+
+
+def test_an_override_lets_one_route_take_more_than_the_default() -> None:
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = type("Route", (), {"path": scope["path"]})()  # as the router does before the body is read
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 202, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def run(path: str) -> int:
+        messages = iter([{"type": "http.request", "body": b"x" * 400, "more_body": True}] * 5
+                        + [{"type": "http.request", "body": b"", "more_body": False}])
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return next(messages)
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope: Scope = {"type": "http", "method": "POST", "path": path, "headers": []}
+        middleware = BodyLimitMiddleware(route, max_body_bytes=LIMIT, overrides={"/v1/imports": 10 * LIMIT})
+        await middleware(scope, receive, send)
+        return int(sent[0]["status"])
+
+    assert asyncio.run(run("/v1/imports")) == 202
+    assert asyncio.run(run("/v1/records/batch")) == 413

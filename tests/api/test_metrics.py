@@ -1,4 +1,4 @@
-"""Prometheus metrics: requests counted and timed by route template and status, per app."""
+"""Prometheus metrics: requests by route template and status, per app; records, merges, erasures, profile sizes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.main import create_app
+from service.metrics import MAX_SOURCES, make_metrics, observe_import
 from service.settings import Settings
+from tests.api.helpers import person, put
 
 
 def _samples(client: TestClient, name: str) -> dict[tuple[str, str, str], float]:
@@ -71,3 +73,70 @@ def test_metrics_answer_404_when_disabled(make_client: Callable[..., TestClient]
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def _values(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Return every sample of the scrape by (name, sorted labels)."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def test_domain_metrics_count_ingest_rejections_merges_erasures_and_profile_sizes(client: TestClient) -> None:
+    put(client, "crm/1", person(email="giulia.bianchi@gmail.com", phone="0000000000"))
+    put(client, "web/2", person(email="giulia.bianchi@gmail.com"))
+    put(client, "web/3", person("Marco", "Verdi", email="marco.verdi@gmail.com"))
+    client.post("/v1/records/batch", json={"records": [{"source": "sms", "source_record_id": "4",
+                                                        "phone": "+393471234567"}]})
+    assert client.delete("/v1/records/web/3").status_code == 200
+
+    values = _values(client)
+
+    assert values[("throughline_records_ingested_total", (("source", "web"),))] == 2
+    assert values[("throughline_records_ingested_total", (("source", "crm"),))] == 1
+    assert values[("throughline_records_ingested_total", (("source", "sms"),))] == 1
+    assert values[("throughline_records_erased_total", (("source", "web"),))] == 1
+    rejected = {labels: v for (name, labels), v in values.items() if name == "throughline_identifier_rejections_total"}
+    assert sum(v for labels, v in rejected.items() if ("kind", "phone") in labels) == 1
+    assert values[("throughline_profile_events_total", (("type", "erased"),))] == 1
+    assert values[("throughline_resolve_seconds_count", (("operation", "upsert"),))] == 3
+    assert values[("throughline_resolve_seconds_count", (("operation", "batch"),))] == 1
+    assert values[("throughline_profiles", ())] == 2
+    assert values[("throughline_largest_profile_records", ())] == 2
+    assert values[("throughline_profile_records_count", ())] == 2
+    assert values[("throughline_profile_records_bucket", (("le", "1.0"),))] == 1
+    assert values[("throughline_profile_records_sum", ())] == 3
+
+
+def test_a_merge_and_a_split_are_counted(client: TestClient) -> None:
+    put(client, "crm/1", person(email="giulia.bianchi@gmail.com"))
+    put(client, "web/2", person(phone="+393471234567"))
+    put(client, "shop/3", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))  # joins both
+    client.delete("/v1/records/shop/3")  # the bridge goes: they split again
+
+    values = _values(client)
+
+    assert values[("throughline_profile_events_total", (("type", "merged"),))] >= 1
+    assert values[("throughline_profile_events_total", (("type", "split"),))] >= 1
+
+
+def test_import_throughput_is_counted_as_records_and_seconds() -> None:
+    metrics = make_metrics()
+
+    observe_import(metrics, records=1500, seconds=3.0)
+    observe_import(None, records=10, seconds=1.0)  # metrics off: nothing to do
+
+    assert metrics.registry.get_sample_value("throughline_import_records_total") == 1500
+    assert metrics.registry.get_sample_value("throughline_import_seconds_total") == 3.0
+
+
+def test_source_labels_are_bounded() -> None:
+    metrics = make_metrics()
+    label = metrics.source_label
+
+    names = [label(f"source-{i}") for i in range(MAX_SOURCES + 5)]
+
+    assert names[:MAX_SOURCES] == [f"source-{i}" for i in range(MAX_SOURCES)]
+    assert set(names[MAX_SOURCES:]) == {"other"}
+    assert label("source-0") == "source-0"

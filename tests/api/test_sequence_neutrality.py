@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -141,20 +142,23 @@ def test_history_of_updates_and_erasures_does_not_change_the_partition(
 
 
 @pytest.fixture
-def two_sqlite_clients(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def three_sqlite_clients(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                        start_client: Callable[..., TestClient]) -> list[tuple[str, TestClient]]:
-    """Return two clients of apps on two fresh SQLite databases, untouched by THROUGHLINE_* settings."""
+    """Return three clients of apps on three fresh SQLite databases, untouched by THROUGHLINE_* settings."""
     for name in list(os.environ):
         if name.startswith("THROUGHLINE_"):
             monkeypatch.delenv(name)
-    second = f"sqlite:///{tmp_path / 'second.db'}"
-    migrate(second)
-    return [(url, start_client(create_app(Settings(database_url=url)))) for url in (sqlite_url, second)]
+    urls = [sqlite_url]
+    for name in ("second", "third"):
+        urls.append(f"sqlite:///{tmp_path / f'{name}.db'}")
+        migrate(urls[-1])
+    return [(url, start_client(create_app(Settings(database_url=url, import_dir=tmp_path / "spool",
+                                                   import_workers=1)))) for url in urls]
 
 
 @pytest.mark.slow
-def test_contacts_2k_sent_one_by_one_in_two_random_orders_partitions_like_the_batch_cli(
-        two_sqlite_clients: list[tuple[str, TestClient]]) -> None:
+def test_contacts_2k_sent_one_by_one_in_two_random_orders_or_imported_partitions_like_the_batch_cli(
+        three_sqlite_clients: list[tuple[str, TestClient]]) -> None:
     if not CONTACTS_2K.exists():
         pytest.skip(f"the contacts-2k dataset is missing: {CONTACTS_2K}")
     lines = gzip.decompress(CONTACTS_2K.read_bytes()).decode().splitlines()
@@ -164,12 +168,24 @@ def test_contacts_2k_sent_one_by_one_in_two_random_orders_partitions_like_the_ba
     expected = sorted(tuple(sorted(c)) for c in resolve_partition(batch.matched, config=config, workers=1))
 
     partitions = []
-    for seed, (url, client) in enumerate(two_sqlite_clients, start=1):
+    for seed, (url, client) in enumerate(three_sqlite_clients[:2], start=1):
         order = records[:]
         random.Random(seed).shuffle(order)
         upsert_one_by_one(client, order)
         partitions.append(stored_partition(url))
+    url, client = three_sqlite_clients[2]
+    job = client.post("/v1/imports", content=CONTACTS_2K.read_bytes(),
+                      headers={"content-type": "application/x-ndjson", "content-encoding": "gzip"}).json()
+    for _ in range(600):
+        job = client.get(f"/v1/imports/{job['id']}").json()
+        if job["state"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    imported = stored_partition(url)
 
     assert len(records) == len(batch.matched)
     assert partitions[0] == partitions[1]
     assert partitions[0] == expected
+    assert job["state"] == "succeeded"
+    assert job["counts"]["records_created"] == len(records)
+    assert imported == partitions[0]

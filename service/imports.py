@@ -1,0 +1,433 @@
+"""Bulk import jobs: spool the body to disk, then feed it to the same ingestion as real-time upserts.
+
+A job's life: ``POST /v1/imports`` streams the body into a spool file (never whole in memory)
+and stores a ``queued`` job; a runner thread in each server process claims queued jobs, reads
+the spool line by line, has worker processes validate and normalize chunks of lines, and applies
+each chunk with ``ingest.apply_change`` — the engine and the code path of ``PUT /v1/records``.
+
+Durability: each chunk commits in one transaction with the job's counts, its rejected lines and
+its resume point (the last line committed). A server killed mid-import leaves the job ``running``
+under its owner (host, process id and runner); a runner that finds the owner gone — the process
+is dead, or its lease ran out — claims the job and carries on from the line after the resume
+point, so no accepted record is lost, and none is stored twice (records are keyed by ``source``
+and ``source_record_id``; a repeated line is ``unchanged``). Importing the same file twice
+changes nothing the second time for the same reason.
+
+Line numbers count physical lines from 1; for CSV the header is line 1 and a record is numbered
+by the line it starts on.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import logging
+import multiprocessing
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, cast
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from resolvers import RecordIn
+from resolvers.config import ResolverConfig
+from resolvers.records import record_from_csv_row
+from service import ingest
+from service.errors import validation_details
+from service.tables import ImportErrorRow, ImportRow
+
+__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "read_rows"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"application/x-ndjson": "ndjson", "application/ndjson": "ndjson", "application/jsonl": "ndjson",
+           "text/csv": "csv"}
+COUNT_NAMES = ("lines_read", "accepted", "rejected", "duplicates", "records_created", "records_updated",
+               "records_unchanged", "profiles_created", "profiles_merged", "bytes_read")
+_HOST = socket.gethostname()[:100]
+_MAX_VALUE = 200
+
+Row = tuple[int, bytes | dict[str, Any]]
+Outcome = tuple[int, ingest.Prepared | list[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """How a runner works: where spools live, lines per transaction, worker processes, lease length."""
+
+    spool_dir: Path
+    chunk_lines: int = 5000
+    workers: int = 1
+    lease_seconds: float = 60.0
+    poll_seconds: float = 1.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# --- creating a job -------------------------------------------------------------------------------
+
+def create_job(engine: Engine, *, spool: Path, fmt: str, encoding: str, size: int) -> ImportRow:
+    """Store a queued job for a body already spooled to ``spool``."""
+    now = _now()
+    job = ImportRow(id=spool.stem, state="queued", format=fmt, encoding=encoding, spool=str(spool), bytes=size,
+                    counts=json.dumps(dict.fromkeys(COUNT_NAMES, 0)), resume_line=0, created_at=now, updated_at=now)
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(job)
+        session.commit()
+    return job
+
+
+def new_spool_path(spool_dir: Path) -> Path:
+    """Return the path of a new job's spool file (its stem is the job id)."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    return spool_dir / f"imp_{uuid.uuid4().hex[:20]}.body"
+
+
+def job_errors(session: Session, *, job_id: str, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Yield the rejected lines of a job in line order, a batch of rows at a time."""
+    after = 0
+    while True:
+        statement = (select(ImportErrorRow).where(col(ImportErrorRow.import_id) == job_id,
+                                                  col(ImportErrorRow.line) > after)
+                     .order_by(col(ImportErrorRow.line)).limit(batch))
+        rows = list(session.scalars(statement))
+        for row in rows:
+            yield {"line": row.line, "errors": json.loads(row.details)}
+        if len(rows) < batch:
+            return
+        after = rows[-1].line
+
+
+# --- reading a spool ------------------------------------------------------------------------------
+
+class _Tell:
+    """Remember the raw (possibly compressed) byte position of a spool while it is read."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+
+    def __call__(self) -> int:
+        return self.raw.tell()
+
+
+def _binary(raw: IO[bytes], encoding: str) -> IO[bytes]:
+    return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if encoding == "gzip" else raw
+
+
+def read_rows(raw: IO[bytes], *, fmt: str, encoding: str) -> Iterator[Row]:
+    """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict)."""
+    binary = _binary(raw, encoding)
+    if fmt == "ndjson":
+        for number, line in enumerate(binary, start=1):
+            if line.strip():
+                yield number, line
+        return
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    reader = csv.DictReader(text)
+    start = 2
+    for row in reader:
+        if any(key is None for key in row):  # more cells than header columns
+            yield start, {"__error__": "the row has more cells than the header has columns"}
+        else:
+            yield start, record_from_csv_row(row)
+        start = reader.line_num + 1
+
+
+# --- validating and normalizing chunks (in worker processes) --------------------------------------
+
+_WORKER_CONFIG: list[ResolverConfig] = []
+
+
+def _init_worker(config: ResolverConfig) -> None:
+    _WORKER_CONFIG[:] = [config]
+
+
+def _detail(field: str, value: Any, reason: str) -> dict[str, Any]:
+    text = None if value is None else str(value)[:_MAX_VALUE]
+    return {"field": field, "value": text, "reason": reason}
+
+
+def _has_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\udc80" <= ch <= "\udcff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_surrogates(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_surrogates(v) for v in value)
+    return False
+
+
+def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]:
+    """Return the record body of one row, or its errors."""
+    if isinstance(row, dict):
+        if "__error__" in row:
+            return [_detail("line", None, str(row["__error__"]))]
+        if _has_surrogates(row):
+            return [_detail("line", None, "the line is not valid UTF-8")]
+        return row
+    try:
+        body = json.loads(row)
+    except UnicodeDecodeError:
+        return [_detail("line", None, "the line is not valid UTF-8")]
+    except ValueError as error:
+        return [_detail("line", None, f"not valid JSON: {error}")]
+    if not isinstance(body, dict):
+        return [_detail("line", None, f"a record is a JSON object, not {type(body).__name__}")]
+    return body
+
+
+def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
+    """Validate and normalize rows; return each line's prepared record or its errors."""
+    config = _WORKER_CONFIG[0]
+    results: list[Outcome] = []
+    for number, row in rows:
+        body = _parse(row)
+        if isinstance(body, list):
+            results.append((number, body))
+            continue
+        try:
+            record = RecordIn.model_validate(body)
+        except ValidationError as error:
+            results.append((number, [d.model_dump() for d in validation_details(error.errors())]))
+            continue
+        results.append((number, ingest.prepare(body, record, config=config)))
+    return results
+
+
+def _chunked(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _bounded_map(pool: Any, chunks: Iterator[list[Row]], *, ahead: int) -> Iterator[list[Outcome]]:
+    """Map ``_prepare_rows`` over ``chunks`` in ``pool``, in order, with at most ``ahead`` chunks in flight.
+
+    ``Pool.imap`` would read the whole spool ahead of the database; this keeps memory bounded.
+    """
+    pending: deque[Any] = deque()
+    for chunk in chunks:
+        pending.append(pool.apply_async(_prepare_rows, (chunk,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+# --- running jobs ---------------------------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner_gone(owner: str | None, *, live_runners: set[str]) -> bool:
+    """Return whether the runner named ``owner`` (``host:pid:runner``) is known to be gone."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text, _, runner = rest.partition(":")
+    if host != _HOST or not pid_text.isdigit():
+        return False  # another machine's runner: only its lease tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return runner not in live_runners
+    return not _pid_alive(pid)
+
+
+_LIVE_RUNNERS: set[str] = set()  # the runners alive in this process (a process may start and stop several)
+
+
+class ImportRunner:
+    """A thread that claims import jobs and runs them one at a time, until ``stop``."""
+
+    def __init__(self, *, engine: Engine, config: ResolverConfig, settings: JobSettings,
+                 on_chunk: Callable[[int, float], None] | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.settings = settings
+        self.on_chunk = on_chunk
+        self.name = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        _LIVE_RUNNERS.add(self.name.rsplit(":", 1)[1])
+        self._thread = threading.Thread(target=self._loop, name="throughline-imports", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look for work now (a job was just queued)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop after the chunk in hand; a job left unfinished goes back to the queue."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        _LIVE_RUNNERS.discard(self.name.rsplit(":", 1)[1])
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job_id = self.claim()
+                if job_id is not None:
+                    self.run(job_id)
+                    continue
+            except Exception:  # keep the runner alive; the job itself records its failure
+                log.exception("import runner error")
+            self._wake.wait(self.settings.poll_seconds)
+            self._wake.clear()
+
+    def claim(self) -> str | None:
+        """Take the oldest queued job, or one whose owner is gone; return its id."""
+        now = _now()
+        with Session(self.engine) as session:
+            statement = (select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))
+                         .order_by(col(ImportRow.created_at)))
+            for job in session.scalars(statement):
+                expired = job.lease_until is not None and job.lease_until < now
+                if job.state == "running" and not expired and not _owner_gone(job.owner, live_runners=_LIVE_RUNNERS):
+                    continue
+                lease = now + timedelta(seconds=self.settings.lease_seconds)
+                taken = session.execute(
+                    update(ImportRow)
+                    .where(col(ImportRow.id) == job.id, col(ImportRow.state) == job.state,
+                           col(ImportRow.owner).is_(None) if job.owner is None else col(ImportRow.owner) == job.owner)
+                    .values(state="running", owner=self.name, lease_until=lease, updated_at=now,
+                            started_at=job.started_at or now),
+                    execution_options={"synchronize_session": False})
+                session.commit()
+                if getattr(taken, "rowcount", 0) == 1:
+                    return job.id
+        return None
+
+    def run(self, job_id: str) -> None:
+        """Run a claimed job from its resume point to the end (or until ``stop``)."""
+        with Session(self.engine) as session:
+            job = session.get(ImportRow, job_id)
+            if job is None:
+                return
+            spool, fmt, encoding, resume = Path(job.spool), job.format, job.encoding, job.resume_line
+        if not spool.exists():
+            self._finish(job_id, state="failed", message=f"the spooled body is gone; re-send the lines after line "
+                                                        f"{resume}")
+            return
+        try:
+            finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume)
+        except (OSError, EOFError, gzip.BadGzipFile, csv.Error) as error:
+            self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
+                                                        f"{str(error)[:200]}); lines up to the resume point are in")
+            return
+        except Exception as error:
+            log.exception("import %s failed", job_id)
+            self._finish(job_id, state="failed", message=f"internal error ({type(error).__name__}); lines up to "
+                                                        "the resume point are in; retry by re-importing the file")
+            return
+        if finished:
+            self._finish(job_id, state="succeeded", message=None)
+            spool.unlink(missing_ok=True)
+        else:
+            self._release(job_id)
+
+    def _process(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int) -> bool:
+        """Apply the spool's chunks after line ``resume``; return whether the end was reached."""
+        workers = max(1, self.settings.workers)
+        with spool.open("rb") as raw:
+            tell = _Tell(raw)
+            rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
+            chunks = _chunked(rows, self.settings.chunk_lines)
+            if workers == 1:
+                _init_worker(self.config)
+                prepared: Iterator[list[Outcome]] = map(_prepare_rows, chunks)
+                return self._apply_all(job_id, prepared, tell)
+            context = multiprocessing.get_context("spawn")  # never fork a threaded server process
+            with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
+                return self._apply_all(job_id, _bounded_map(pool, chunks, ahead=2 * workers), tell)
+
+    def _apply_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: _Tell) -> bool:
+        for outcomes in prepared:
+            started = time.perf_counter()
+            bytes_read = tell()
+
+            def work(session: Session, outcomes: list[Outcome] = outcomes, bytes_read: int = bytes_read) -> None:
+                self._apply_chunk(session, job_id=job_id, outcomes=outcomes, bytes_read=bytes_read)
+
+            ingest.in_transaction(self.engine, work)
+            if self.on_chunk is not None:
+                self.on_chunk(len(outcomes), time.perf_counter() - started)
+            if self._stop.is_set():
+                return False
+        return True
+
+    def _apply_chunk(self, session: Session, *, job_id: str, outcomes: list[Outcome], bytes_read: int) -> None:
+        """Store one chunk's records, rejected lines, counts and resume point in the open transaction."""
+        job = session.get(ImportRow, job_id)
+        if job is None or job.owner != self.name:
+            raise RuntimeError(f"import {job_id} is no longer owned by this runner")
+        counts: Counter[str] = Counter(json.loads(job.counts))
+        latest: dict[tuple[str, str], ingest.Prepared] = {}
+        errors: list[ImportErrorRow] = []
+        for number, result in outcomes:
+            if isinstance(result, ingest.Prepared):
+                counts["duplicates"] += result.key in latest
+                latest[result.key] = result  # a later line for the same record wins, as later upserts would
+            else:
+                errors.append(ImportErrorRow(import_id=job_id, line=number, details=json.dumps(result)))
+        change = ingest.apply_change(session, upserts=list(latest.values()), config=self.config, with_rows=False)
+        counts.update(f"records_{record.status}" for record in change.records)
+        counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
+                       "profiles_merged": sum(e.type == "profile.merged" for e in change.events),
+                       "lines_read": len(outcomes), "accepted": len(outcomes) - len(errors),
+                       "rejected": len(errors)})
+        counts["bytes_read"] = bytes_read
+        session.add_all(errors)
+        job.counts = json.dumps({name: counts[name] for name in COUNT_NAMES})
+        job.resume_line = outcomes[-1][0]
+        now = _now()
+        job.updated_at, job.lease_until = now, now + timedelta(seconds=self.settings.lease_seconds)
+        session.add(job)
+
+    def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
+        now = _now()
+        with Session(self.engine) as session:
+            session.execute(update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
+                            .values(state=state, message=message, finished_at=now, updated_at=now, owner=None,
+                                    lease_until=None),
+                            execution_options={"synchronize_session": False})
+            session.commit()
+
+    def _release(self, job_id: str) -> None:
+        """Put an unfinished job back in the queue (the server is stopping)."""
+        with Session(self.engine) as session:
+            session.execute(update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
+                            .values(state="queued", owner=None, lease_until=None, updated_at=_now()),
+                            execution_options={"synchronize_session": False})
+            session.commit()

@@ -1,0 +1,129 @@
+"""Bulk imports: send a file (NDJSON or CSV, optionally gzip), follow the job, read its rejected lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session, col, select
+
+from service import imports
+from service.body_limit import BodyTooLargeError
+from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
+from service.errors import NotFoundError, UnsupportedMediaTypeError
+from service.routes.responses import ERRORS
+from service.schemas import ErrorDetail, ErrorResponse, ImportListResponse, ImportPublic, import_public
+from service.tables import ImportRow
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+
+ImportIdPath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^imp_[0-9a-f]+$")]
+_BODY = {"requestBody": {"required": True, "description": (
+    "One record per line as NDJSON (`application/x-ndjson`), or CSV (`text/csv`) with a header row: one "
+    "column per field, dotted names for nested fields (`address.city`, `handles.tiktok`, `external_ids.crm`), "
+    "several `emails`/`phones` separated by `;`. Send `Content-Encoding: gzip` for a compressed body."),
+    "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("application/x-ndjson", "text/csv")}}}
+_POST_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "The body is larger than THROUGHLINE_MAX_IMPORT_BYTES."},
+    415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, or an encoding other than gzip."},
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _format_of(request: Request) -> tuple[str, str]:
+    """Return the body's format and encoding from its headers, or raise 415."""
+    message = Message()
+    message["content-type"] = request.headers.get("content-type", "")
+    fmt = imports.FORMATS.get(message.get_content_type())
+    if fmt is None:
+        raise UnsupportedMediaTypeError("an import body is NDJSON or CSV", [ErrorDetail(
+            field="header.content-type", value=request.headers.get("content-type"),
+            reason="use application/x-ndjson or text/csv")])
+    encoding = request.headers.get("content-encoding", "identity").strip().lower() or "identity"
+    if encoding not in ("identity", "gzip"):
+        raise UnsupportedMediaTypeError("an import body is sent plain or gzip-compressed", [ErrorDetail(
+            field="header.content-encoding", value=encoding[:200], reason="use gzip, or leave the header out")])
+    return fmt, encoding
+
+
+@router.post("", status_code=202, response_model=ImportPublic, responses={**ERRORS, **_POST_ERRORS},
+             openapi_extra=_BODY)
+async def create_import(request: Request, response: Response, engine: EngineDep, settings: SettingsDep,
+                        _: WriteKey) -> ImportPublic:
+    """Start an import: the body is spooled to disk as it arrives, then applied by a background job.
+
+    Answers 202 with the job; follow it with `GET /v1/imports/{id}`. Bad lines do not stop the job.
+    """
+    fmt, encoding = _format_of(request)
+    spool = imports.new_spool_path(settings.import_dir)
+    size = 0
+    try:
+        with spool.open("wb") as handle:
+            async for part in request.stream():
+                size += len(part)
+                if size > settings.max_import_bytes:
+                    raise BodyTooLargeError(settings.max_import_bytes)
+                await run_in_threadpool(handle.write, part)
+            await run_in_threadpool(handle.flush)
+        job = await run_in_threadpool(imports.create_job, engine, spool=spool, fmt=fmt, encoding=encoding, size=size)
+    except BaseException:
+        spool.unlink(missing_ok=True)
+        raise
+    runner: imports.ImportRunner | None = getattr(request.app.state, "import_runner", None)
+    if runner is not None:
+        runner.wake()
+    response.headers["Location"] = f"/v1/imports/{job.id}"
+    return import_public(job, now=_now())
+
+
+@router.get("", response_model=ImportListResponse, responses=ERRORS)
+def list_imports(engine: EngineDep, _: ReadKey,
+                 limit: Annotated[int, Query(ge=1, le=500, description="Jobs to return, newest first.")] = 50,
+                 ) -> ImportListResponse:
+    """List import jobs, newest first."""
+    with Session(engine) as session:
+        rows = session.scalars(select(ImportRow).order_by(col(ImportRow.created_at).desc()).limit(limit))
+        now = _now()
+        return ImportListResponse(imports=[import_public(row, now=now) for row in rows])
+
+
+def _job(session: Session, job_id: str) -> ImportRow:
+    job = session.get(ImportRow, job_id)
+    if job is None:
+        raise NotFoundError(f"no import has id {job_id}")
+    return job
+
+
+@router.get("/{import_id}", response_model=ImportPublic, responses=ERRORS)
+def get_import(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> ImportPublic:
+    """Return an import job: state, counts, records per second, ETA, resume point."""
+    with Session(engine) as session:
+        return import_public(_job(session, import_id), now=_now())
+
+
+@router.get("/{import_id}/errors", responses={**ERRORS, 200: {"description": "One JSON object per rejected line.",
+                                                              "content": {"application/x-ndjson": {}}}},
+            response_class=StreamingResponse)
+def get_import_errors(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> StreamingResponse:
+    """Stream the rejected lines as NDJSON: `{"line": n, "errors": [{"field", "value", "reason"}]}`, in line order."""
+    with Session(engine) as session:
+        _job(session, import_id)
+
+    def lines() -> Iterator[bytes]:
+        with Session(engine) as session:
+            for entry in imports.job_errors(session, job_id=import_id):
+                yield (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -1,0 +1,213 @@
+"""Bulk imports and exports through HTTP: jobs, counts, per-line errors, re-imports, streaming exports."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.helpers import feed, person, put, resolved_partition, stored_partition
+from tests.conftest import MakeClient
+
+NDJSON = {"content-type": "application/x-ndjson"}
+CSV = {"content-type": "text/csv"}
+
+
+def ndjson(records: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def start_import(client: TestClient, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    response = client.post("/v1/imports", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/v1/imports/{response.json()['id']}"
+    job: dict[str, Any] = response.json()
+    return job
+
+
+def wait(client: TestClient, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    """Poll the job until it is finished; return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(f"/v1/imports/{job_id}").json()
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"import {job_id} did not finish in {timeout} s")
+
+
+def run_import(client: TestClient, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    return wait(client, start_import(client, body, headers)["id"])
+
+
+def errors_of(client: TestClient, job_id: str) -> list[dict[str, Any]]:
+    response = client.get(f"/v1/imports/{job_id}/errors")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+@pytest.fixture
+def importer(make_client: MakeClient, tmp_path: Path) -> TestClient:
+    """A client of an app whose imports spool under tmp_path and apply 3 lines per transaction."""
+    return make_client(import_dir=tmp_path / "spool", import_workers=1, import_chunk_lines=3)
+
+
+def people(count: int, *, source: str = "shop") -> list[dict[str, Any]]:
+    return [person(f"First{i}", f"Last{i}", source=source, source_record_id=f"o{i}",
+                   email=f"first{i}.last{i}@example-mail.org", phone=f"+39 347 555 {i:04d}") for i in range(count)]
+
+
+def test_an_ndjson_import_stores_good_lines_and_reports_each_bad_one(importer: TestClient, database_url: str) -> None:
+    good = people(5)
+    lines = [json.dumps(good[0]), json.dumps(good[1]), "{not json", "", json.dumps(good[2]),
+             json.dumps({"source": "shop", "source_record_id": "x", "email": 42}), json.dumps([1, 2]),
+             json.dumps(good[3]), json.dumps({"source_record_id": "no-source"}), json.dumps(good[4])]
+    job = run_import(importer, ("\n".join(lines) + "\n").encode(), NDJSON)
+
+    assert job["state"] == "succeeded", job
+    assert job["counts"] | {"bytes_read": 0} == {
+        "lines_read": 9, "accepted": 5, "rejected": 4, "duplicates": 0, "records_created": 5, "records_updated": 0,
+        "records_unchanged": 0, "profiles_created": 5, "profiles_merged": 0, "bytes_read": 0}
+    assert job["resume_line"] == 10
+    assert job["progress"] == 1.0
+    assert job["finished_at"] is not None
+    errors = errors_of(importer, job["id"])
+    assert [e["line"] for e in errors] == [3, 6, 7, 9]
+    assert errors[0]["errors"][0]["field"] == "line"
+    assert "not valid JSON" in errors[0]["errors"][0]["reason"]
+    assert errors[1]["errors"][0]["field"] == "email"
+    assert errors[1]["errors"][0]["value"] == "42"
+    assert "JSON object" in errors[2]["errors"][0]["reason"]
+    assert errors[3]["errors"][0]["field"] == "source"
+    for record in good:
+        assert importer.get(f"/v1/records/shop/{record['source_record_id']}").status_code == 200
+    assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+def test_a_gzip_csv_import_reads_dotted_and_multi_valued_columns(importer: TestClient) -> None:
+    body = (b"source,source_record_id,first_name,last_name,emails,address.city,address.country,handles.tiktok\n"
+            b"store,s1,Anna,Rossi,anna.rossi@example-mail.org;a.rossi@work.example,Milano,IT,annar\n"
+            b"store,s2,Luca,Verdi,,Roma,IT,\n"
+            b"store,s3,Too,Many,,,,,extra\n")
+    job = run_import(importer, gzip.compress(body), {**CSV, "content-encoding": "gzip"})
+
+    assert job["state"] == "succeeded", job
+    assert job["content_encoding"] == "gzip"
+    assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 1)
+    assert [e["line"] for e in errors_of(importer, job["id"])] == [4]
+    stored = importer.get("/v1/records/store/s1").json()
+    assert stored["raw"]["emails"] == ["anna.rossi@example-mail.org", "a.rossi@work.example"]
+    assert stored["raw"]["address"] == {"city": "Milano", "country": "IT"}
+    assert stored["raw"]["handles"] == {"tiktok": "annar"}
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
+                                                                        database_url: str) -> None:
+    records = people(7)
+    records.append({**records[0], "source_record_id": "o0-again-via-web", "source": "web"})  # joins o0's profile
+    first = run_import(importer, ndjson(records), NDJSON)
+    partition, seq = stored_partition(database_url), feed(importer)[-1]["seq"]
+
+    second = run_import(importer, ndjson(records), NDJSON)
+
+    assert first["counts"]["records_created"] == 8
+    assert first["counts"]["profiles_merged"] + first["counts"]["profiles_created"] >= 7
+    assert second["state"] == "succeeded"
+    assert second["counts"]["records_unchanged"] == 8
+    assert second["counts"]["records_created"] == second["counts"]["records_updated"] == 0
+    assert stored_partition(database_url) == partition
+    assert feed(importer)[-1]["seq"] == seq  # no change-feed entry either
+
+
+def test_a_later_line_for_the_same_record_wins(importer: TestClient) -> None:
+    first = person("Marta", "Neri", source="crm", source_record_id="c1", email="marta.neri@example-mail.org")
+    second = {**first, "email": "marta.neri@another-mail.org"}
+    job = run_import(importer, ndjson([first, second]), NDJSON)
+
+    assert job["counts"]["duplicates"] == 1
+    assert importer.get("/v1/records/crm/c1").json()["raw"]["email"] == "marta.neri@another-mail.org"
+
+
+def test_an_import_and_upserts_are_one_engine(importer: TestClient, database_url: str) -> None:
+    # Records sent through PUT before the import join the imported ones by the same rules.
+    put(importer, "web/w1", person("First3", "Last3", email="first3.last3@example-mail.org"))
+    run_import(importer, ndjson(people(6)), NDJSON)
+
+    assert importer.get("/v1/records/web/w1").json()["profile_id"] == importer.get(
+        "/v1/records/shop/o3").json()["profile_id"]
+    assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+@pytest.mark.parametrize(("headers", "field"), [
+    ({"content-type": "application/json"}, "header.content-type"),
+    ({"content-type": "text/plain"}, "header.content-type"),
+    ({**NDJSON, "content-encoding": "br"}, "header.content-encoding"),
+])
+def test_an_unreadable_body_type_is_refused_with_415(importer: TestClient, headers: dict[str, str],
+                                                     field: str) -> None:
+    response = importer.post("/v1/imports", content=b"{}\n", headers=headers)
+
+    assert response.status_code == 415
+    assert response.json()["error"]["details"][0]["field"] == field
+    assert importer.get("/v1/imports").json()["imports"] == []
+
+
+def test_a_body_over_the_import_limit_is_refused_and_leaves_no_job(make_client: MakeClient, tmp_path: Path) -> None:
+    client = make_client(import_dir=tmp_path / "spool", max_import_bytes=1000)
+
+    declared = client.post("/v1/imports", content=ndjson(people(40)), headers=NDJSON)
+    streamed = client.post("/v1/imports", content=iter([ndjson(people(20)), ndjson(people(20))]), headers=NDJSON)
+
+    assert declared.status_code == 413
+    assert streamed.status_code == 413
+    assert client.get("/v1/imports").json()["imports"] == []
+    assert list((tmp_path / "spool").glob("*")) == []
+
+
+def test_a_corrupt_gzip_body_fails_the_job_with_its_resume_point(importer: TestClient) -> None:
+    body = gzip.compress(ndjson(people(10)))
+    job = run_import(importer, body[: len(body) // 2], {**NDJSON, "content-encoding": "gzip"})
+
+    assert job["state"] == "failed"
+    assert "could not be read" in job["message"]
+    assert job["counts"]["lines_read"] == job["resume_line"]  # what is in is exactly up to the resume point
+
+
+def test_jobs_are_listed_newest_first_and_unknown_ids_answer_404(importer: TestClient) -> None:
+    first = run_import(importer, ndjson(people(1)), NDJSON)
+    second = run_import(importer, ndjson(people(2)), NDJSON)
+
+    listed = importer.get("/v1/imports").json()["imports"]
+    assert [job["id"] for job in listed] == [second["id"], first["id"]]
+    assert importer.get("/v1/imports/imp_0123456789abcdef0123").status_code == 404
+    assert importer.get("/v1/imports/imp_0123456789abcdef0123/errors").status_code == 404
+    assert importer.get("/v1/imports/not-an-id").status_code == 422
+
+
+def test_a_finished_job_leaves_no_spooled_body(importer: TestClient, tmp_path: Path) -> None:
+    run_import(importer, ndjson(people(4)), NDJSON)
+
+    assert list((tmp_path / "spool").glob("*")) == []
+
+
+def test_exports_stream_every_assignment_and_every_live_profile(importer: TestClient) -> None:
+    records = people(5)
+    records.append({**records[1], "source": "web", "source_record_id": "w1"})
+    run_import(importer, ndjson(records), NDJSON)
+
+    assignments = [json.loads(line) for line in importer.get("/v1/exports/assignments").text.splitlines()]
+    profiles = [json.loads(line) for line in importer.get("/v1/exports/profiles").text.splitlines()]
+
+    assert len(assignments) == 6
+    for row in assignments:
+        stored = importer.get(f"/v1/records/{row['source']}/{row['source_record_id']}").json()
+        assert row["profile_id"] == stored["profile_id"]
+    assert sorted(p["profile_id"] for p in profiles) == sorted({row["profile_id"] for row in assignments})
+    for golden in profiles:
+        assert golden == importer.get(f"/v1/profiles/{golden['profile_id']}").json()
