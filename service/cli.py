@@ -10,7 +10,7 @@ import typer
 import uvicorn
 from sqlmodel import Session
 
-from service import db, keys, logs
+from service import bulk_cli, db, keys, logs
 from service.errors import DatabaseNotMigratedError, NotFoundError
 from service.main import create_app, openapi_json
 from service.settings import get_settings
@@ -117,6 +117,12 @@ def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `key
     except NotFoundError as error:
         raise typer.BadParameter(str(error), param_hint="KEY_ID") from None
     typer.echo(f"revoked key {key_id}")
+
+
+app.command("import")(bulk_cli.import_command)
+app.command("export")(bulk_cli.export_command)
+app.command("resolve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                                         "help_option_names": []})(bulk_cli.resolve_command)
 
 
 @app.command()
