@@ -307,26 +307,26 @@ class ImportRunner:
             self._wake.clear()
 
     def claim(self) -> str | None:
-        """Take the oldest queued job, or one whose owner is gone; return its id."""
+        """Take the oldest queued job, or one whose owner is gone; return its id.
+
+        Runs as a write transaction from its first statement (``BEGIN IMMEDIATE`` on SQLite,
+        SERIALIZABLE on PostgreSQL), so two runners never take the same job.
+        """
+        return ingest.in_transaction(self.engine, self._claim)
+
+    def _claim(self, session: Session) -> str | None:
         now = _now()
-        with Session(self.engine) as session:
-            statement = (select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))
-                         .order_by(col(ImportRow.created_at)))
-            for job in session.scalars(statement):
-                expired = job.lease_until is not None and job.lease_until < now
-                if job.state == "running" and not expired and not _owner_gone(job.owner, live_runners=_LIVE_RUNNERS):
-                    continue
-                lease = now + timedelta(seconds=self.settings.lease_seconds)
-                taken = session.execute(
-                    update(ImportRow)
-                    .where(col(ImportRow.id) == job.id, col(ImportRow.state) == job.state,
-                           col(ImportRow.owner).is_(None) if job.owner is None else col(ImportRow.owner) == job.owner)
-                    .values(state="running", owner=self.name, lease_until=lease, updated_at=now,
-                            started_at=job.started_at or now),
-                    execution_options={"synchronize_session": False})
-                session.commit()
-                if getattr(taken, "rowcount", 0) == 1:
-                    return job.id
+        statement = (select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))
+                     .order_by(col(ImportRow.created_at)))
+        for job in session.scalars(statement):
+            expired = job.lease_until is not None and job.lease_until < now
+            if job.state == "running" and not expired and not _owner_gone(job.owner, live_runners=_LIVE_RUNNERS):
+                continue
+            job.state, job.owner, job.updated_at = "running", self.name, now
+            job.lease_until = now + timedelta(seconds=self.settings.lease_seconds)
+            job.started_at = job.started_at or now
+            session.add(job)
+            return job.id
         return None
 
     def run(self, job_id: str) -> None:
@@ -417,17 +417,16 @@ class ImportRunner:
 
     def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
         now = _now()
-        with Session(self.engine) as session:
-            session.execute(update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
-                            .values(state=state, message=message, finished_at=now, updated_at=now, owner=None,
-                                    lease_until=None),
-                            execution_options={"synchronize_session": False})
-            session.commit()
+        self._update(job_id, state=state, message=message, finished_at=now, updated_at=now, owner=None,
+                     lease_until=None)
 
     def _release(self, job_id: str) -> None:
         """Put an unfinished job back in the queue (the server is stopping)."""
-        with Session(self.engine) as session:
-            session.execute(update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
-                            .values(state="queued", owner=None, lease_until=None, updated_at=_now()),
-                            execution_options={"synchronize_session": False})
-            session.commit()
+        self._update(job_id, state="queued", owner=None, lease_until=None, updated_at=_now())
+
+    def _update(self, job_id: str, **values: Any) -> None:
+        """Set columns of a job this runner owns, in a write transaction of its own."""
+        statement = (update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
+                     .values(**values))
+        ingest.in_transaction(self.engine, lambda session: session.execute(
+            statement, execution_options={"synchronize_session": False}))

@@ -26,7 +26,7 @@ from service.dependencies import refuse_duplicate_keys, refuse_nul_characters
 from service.errors import install_error_handlers
 from service.imports import ImportRunner, JobSettings
 from service.logs import RequestLogMiddleware
-from service.metrics import MetricsMiddleware, make_metrics
+from service.metrics import Metrics, MetricsMiddleware, make_metrics, observe_import
 from service.rate_limit import RateLimiter
 from service.routes import api_keys, audit_log, changes, exports, imports, links, normalize, ops, profiles, records
 from service.settings import Settings, get_settings
@@ -70,7 +70,9 @@ def _import_runner(app: FastAPI, engine: Engine) -> ImportRunner:
     settings: Settings = app.state.settings
     jobs = JobSettings(spool_dir=settings.import_dir, chunk_lines=settings.import_chunk_lines,
                        workers=settings.import_workers, lease_seconds=settings.import_lease_seconds)
-    return ImportRunner(engine=engine, config=app.state.resolver_config, settings=jobs)
+    metrics: Metrics | None = app.state.metrics
+    return ImportRunner(engine=engine, config=app.state.resolver_config, settings=jobs,
+                        on_chunk=lambda records, seconds: observe_import(metrics, records=records, seconds=seconds))
 
 
 def _operation_id(route: APIRoute) -> str:

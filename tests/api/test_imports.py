@@ -211,3 +211,10 @@ def test_exports_stream_every_assignment_and_every_live_profile(importer: TestCl
     assert sorted(p["profile_id"] for p in profiles) == sorted({row["profile_id"] for row in assignments})
     for golden in profiles:
         assert golden == importer.get(f"/v1/profiles/{golden['profile_id']}").json()
+
+
+def test_an_import_counts_its_lines_in_the_metrics(importer: TestClient) -> None:
+    run_import(importer, ndjson(people(7)), NDJSON)
+
+    metrics = importer.get("/metrics").text
+    assert "throughline_import_records_total 7.0" in metrics
