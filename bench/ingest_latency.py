@@ -29,34 +29,41 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import make_url, text
+from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from resolvers import RecordIn  # noqa: E402
 from resolvers.config import ResolverConfig  # noqa: E402
-from service import ingest  # noqa: E402
+from service import ingest, keys  # noqa: E402
 from service.db import make_engine, migrate  # noqa: E402
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 
 
-def _load(url: str, records: list[dict[str, Any]]) -> None:
+def _load(url: str, records: list[dict[str, Any]]) -> str:
+    """Store the records through the service's ingestion code; return an API key for the load."""
     migrate(url)
     engine = make_engine(url)
     config = ResolverConfig()
     started = time.perf_counter()
-    for start in range(0, len(records), 1000):
-        chunk = [ingest.prepare(r, RecordIn.model_validate(r), config=config) for r in records[start:start + 1000]]
-        ingest.in_transaction(engine, lambda session, chunk=chunk: ingest.apply_change(session, upserts=chunk,
-                                                                                        config=config))
+    for start in range(0, len(records), 10000):
+        chunk = [ingest.prepare(r, RecordIn.model_validate(r), config=config) for r in records[start:start + 10000]]
+        ingest.in_transaction(engine, lambda session, chunk=chunk: ingest.apply_change(
+            session, upserts=chunk, config=config, with_rows=False))
+    with Session(engine) as session:
+        key = keys.create_key(session, scopes=["read", "write"], name="bench", actor="cli", request_id=None).key
+        session.commit()
     engine.dispose()
     print(f"loaded {len(records):,} records in {time.perf_counter() - started:.0f} s")
+    return key
 
 
 def _free_port() -> int:
@@ -78,13 +85,21 @@ async def _steady(client: httpx.AsyncClient, rate: float, seconds: float, reques
     """Send ``request(i)`` at ``rate`` per second for ``seconds``; return latencies and errors."""
     latencies: list[float] = []
     errors = 0
+    failures: Counter[str] = Counter()
 
     async def one(i: int) -> None:
         nonlocal errors
         started = time.perf_counter()
-        response = await request(client, i)
+        try:
+            response = await request(client, i)
+        except httpx.HTTPError as error:  # a dropped connection counts as an error, with its time
+            failures[type(error).__name__] += 1
+            errors += 1
+        else:
+            errors += response.status_code >= 400
+            if response.status_code >= 400:
+                failures[str(response.status_code)] += 1
         latencies.append(time.perf_counter() - started)
-        errors += response.status_code >= 400
 
     tasks = []
     begin = time.perf_counter()
@@ -94,14 +109,17 @@ async def _steady(client: httpx.AsyncClient, rate: float, seconds: float, reques
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
+    if failures:
+        print(f"  failures by kind: {dict(failures)}")
     return latencies, errors
 
 
-async def _run_load(base: str, records: list[dict[str, Any]], args: argparse.Namespace) -> None:
+async def _run_load(base: str, key: str, records: list[dict[str, Any]], args: argparse.Namespace) -> None:
     rng = random.Random(7)
     emails = [r["email"] for r in records if "email" in r]
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
         async def upsert(http: httpx.AsyncClient, i: int) -> httpx.Response:
             body = {k: v for k, v in rng.choice(records).items() if k not in ("source", "source_record_id")}
             return await http.put(f"/v1/records/bench/{uuid.uuid4().hex}-{i}", json=body)
@@ -137,7 +155,7 @@ def main() -> int:
         else:
             database = f"sqlite:///{scratch}/bench.db"
         try:
-            _load(database, records)
+            key = _load(database, records)
             port = _free_port()
             environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING"}
             server = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port),
@@ -151,7 +169,7 @@ def main() -> int:
                     except httpx.HTTPError:
                         time.sleep(0.2)
                 print(f"server: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)")
-                asyncio.run(_run_load(base, records, args))
+                asyncio.run(_run_load(base, key, records, args))
             finally:
                 server.terminate()
                 server.wait(timeout=30)

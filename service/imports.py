@@ -309,8 +309,8 @@ class ImportRunner:
     def claim(self) -> str | None:
         """Take the oldest queued job, or one whose owner is gone; return its id.
 
-        Runs as a write transaction from its first statement (``BEGIN IMMEDIATE`` on SQLite,
-        SERIALIZABLE on PostgreSQL), so two runners never take the same job.
+        Runs as a write transaction (``ingest.in_transaction``: writers one at a time), so two
+        runners never take the same job.
         """
         return ingest.in_transaction(self.engine, self._claim)
 

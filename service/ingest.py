@@ -14,8 +14,12 @@ be used:
    keep the larger part), recompute the golden profiles that changed, and write it all with the
    change feed entries.
 
-Concurrent changes are serialized by the database: PostgreSQL transactions run SERIALIZABLE and
-are retried on a serialization failure; SQLite takes its write lock at BEGIN (``BEGIN IMMEDIATE``, see ``service.db``).
+Concurrent changes are serialized: on PostgreSQL every write transaction first takes one
+transaction-level advisory lock (per schema) and then reads at READ COMMITTED, so it sees every
+change committed before it got the lock; SQLite takes its write lock at BEGIN (``BEGIN
+IMMEDIATE``, see ``service.db``). Writers therefore run one at a time, as a serial run would, with
+no retry storms (SERIALIZABLE with retries failed under 8 writers on one component: see the
+note of issue 4); reads never wait. A deadlock or serialization error (not expected) is retried.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -51,6 +55,8 @@ __all__ = ["ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_chan
 
 T = TypeVar("T")
 _RETRIES = 8
+# One lock per schema (tests and tenants may share a database): every write transaction holds it.
+_WRITE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema()))")
 # SQLSTATE codes PostgreSQL raises when a transaction must be retried.
 _RETRYABLE = frozenset({"40001", "40P01"})
 
@@ -339,12 +345,13 @@ def _retryable(error: DBAPIError) -> bool:
 
 
 def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one write transaction, committed at the end; retried on serialization failures."""
+    """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end."""
     for attempt in range(_RETRIES):
         with Session(engine, expire_on_commit=False) as session:
             try:
                 if engine.dialect.name == "postgresql":
-                    session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+                    connection = session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+                    connection.execute(_WRITE_LOCK)
                 else:
                     session.connection(execution_options={SQLITE_IMMEDIATE: True})
                 result = work(session)
