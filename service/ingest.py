@@ -135,6 +135,7 @@ def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta:
     counts: dict[str, int] = {}
     seen: set[str] = set()
     frontier, arrived = set(seed_keys), set(seed_ids)
+    follow_links = store.has_must_links(session)  # most databases hold none: skip the chase
     while frontier or arrived:
         seen |= frontier
         counts.update(dict.fromkeys(frontier, 0))
@@ -142,7 +143,8 @@ def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta:
         usable = {key for key in frontier
                   if min(counts[key], counts[key] + delta.get(key, 0)) <= key_bound(key, config)}
         arrived |= store.holders(session, keys=usable) - ids
-        arrived |= _linked(session, ids=arrived, known=ids | arrived)
+        if follow_links:
+            arrived |= _linked(session, ids=arrived, known=ids | arrived)
         ids |= arrived
         frontier = {key for keys in store.keys_of_records(session, ids=arrived).values() for key in keys} - seen
         arrived = set()

@@ -20,6 +20,7 @@ __all__ = [
     "delete_keys",
     "delete_links_of",
     "delete_records",
+    "has_must_links",
     "holders",
     "insert_changes",
     "insert_keys",
@@ -139,6 +140,11 @@ def delete_records(session: Session, *, ids: Iterable[int]) -> None:
 def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
     return or_(tuple_(col(LinkRow.a_source), col(LinkRow.a_record_id)).in_(keys),
                tuple_(col(LinkRow.b_source), col(LinkRow.b_record_id)).in_(keys))
+
+
+def has_must_links(session: Session) -> bool:
+    """Return whether any must-link is stored."""
+    return session.scalar(select(col(LinkRow.id)).where(col(LinkRow.kind) == "must").limit(1)) is not None
 
 
 def link_partners(session: Session, *, keys: Iterable[RecordKey]) -> set[RecordKey]:
