@@ -26,11 +26,14 @@ RUN pip install --no-deps . \
     && chown throughline /data
 
 USER throughline
-ENV THROUGHLINE_DATABASE_URL=sqlite:////data/throughline.db
+ENV THROUGHLINE_DATABASE_URL=sqlite:////data/throughline.db \
+    THROUGHLINE_IMPORT_DIR=/data/imports
 VOLUME ["/data"]
 EXPOSE 8000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=3)"]
 
-CMD ["sh", "-c", "throughline migrate && exec uvicorn --factory service.main:create_app --host 0.0.0.0 --port 8000"]
+# `throughline serve` (not bare uvicorn): it sets up the JSON logs and turns off uvicorn's access log,
+# whose lines would carry raw paths (record ids may be emails).
+CMD ["sh", "-c", "throughline migrate && exec throughline serve --host 0.0.0.0 --port 8000"]

@@ -20,34 +20,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import make_url, text
-from sqlmodel import Session
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from service import keys  # noqa: E402
-from service.db import make_engine, migrate  # noqa: E402
+from harness import ROOT, api_key, fresh_database, running_server
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _tree_rss(pid: int) -> int:
@@ -87,68 +72,52 @@ def _batch_partition(path: Path, scratch: Path) -> set[frozenset[tuple[str, str]
 
 
 def _run(database: str, args: argparse.Namespace, scratch: Path) -> None:
-    migrate(database)
-    engine = make_engine(database)
-    with Session(engine) as session:
-        key = keys.create_key(session, scopes=["read", "write"], name="bench", actor="cli", request_id=None).key
-        session.commit()
-    engine.dispose()
-    port = _free_port()
-    environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING",
-                   "THROUGHLINE_IMPORT_DIR": str(scratch / "spool"),
-                   "THROUGHLINE_IMPORT_WORKERS": str(args.workers),
-                   "THROUGHLINE_IMPORT_CHUNK_LINES": str(args.chunk_lines)}
-    server = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port)], cwd=ROOT,
-                              env=environment)
-    peak = 0
-    done = threading.Event()
+    key = api_key(database)
+    settings = {"THROUGHLINE_IMPORT_DIR": str(scratch / "spool"), "THROUGHLINE_IMPORT_WORKERS": str(args.workers),
+                "THROUGHLINE_IMPORT_CHUNK_LINES": str(args.chunk_lines)}
+    with running_server(database, settings=settings) as (server, base):
+        peak = 0
+        done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(server.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(server.pid))
                 time.sleep(0.2)
-        sampler.start()
+
+        threading.Thread(target=sample, daemon=True).start()
         auth = {"Authorization": f"Bearer {key}"}
         name = args.records.name.lower()
         headers = {**auth, "content-type": "text/csv" if ".csv" in name else "application/x-ndjson"}
         if name.endswith(".gz"):
             headers["content-encoding"] = "gzip"
         started = time.perf_counter()
-        with args.records.open("rb") as handle, httpx.Client(base_url=base, timeout=600) as client:
-            job: dict[str, Any] = client.post("/v1/imports", content=handle, headers=headers).json()
-            uploaded = time.perf_counter()
-            while job["state"] in ("queued", "running"):
-                time.sleep(0.5)
-                job = client.get(f"/v1/imports/{job['id']}", headers=auth).json()
-            finished = time.perf_counter()
-            lines = client.get("/v1/exports/assignments", headers=auth).text.splitlines()
-        done.set()
+        try:
+            with args.records.open("rb") as handle, httpx.Client(base_url=base, timeout=600) as client:
+                job: dict[str, Any] = client.post("/v1/imports", content=handle, headers=headers).json()
+                uploaded = reported = time.perf_counter()
+                while job["state"] in ("queued", "running"):
+                    time.sleep(0.5)
+                    job = client.get(f"/v1/imports/{job['id']}", headers=auth).json()
+                    if time.perf_counter() - reported >= args.report_every:
+                        reported = time.perf_counter()
+                        print(f"  {reported - started:6.0f} s: {job['counts']['lines_read']:,} lines applied, "
+                              f"progress {job['progress']:.1%}, peak RSS so far {peak / 2**30:.2f} GiB", flush=True)
+                finished = time.perf_counter()
+                lines = client.get("/v1/exports/assignments", headers=auth).text.splitlines()
+        finally:
+            done.set()
+    seconds = finished - started
+    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; file {args.records.name}; "
+          f"{args.workers} normalization worker(s); {args.chunk_lines} lines per transaction")
+    print(f"state {job['state']}; end to end {seconds:.1f} s (upload {uploaded - started:.1f} s); "
+          f"{job['counts']['lines_read'] / seconds:,.0f} lines/s; server peak RSS {peak / 2**30:.2f} GiB")
+    print("counts " + json.dumps(job["counts"]))
+    if args.compare:
         rows = [json.loads(line) for line in lines]
-        seconds = finished - started
-        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; file {args.records.name}; "
-              f"{args.workers} normalization worker(s); {args.chunk_lines} lines per transaction")
-        print(f"state {job['state']}; end to end {seconds:.1f} s (upload {uploaded - started:.1f} s); "
-              f"{job['counts']['lines_read'] / seconds:,.0f} lines/s; server peak RSS {peak / 2**30:.2f} GiB")
-        print("counts " + json.dumps(job["counts"]))
-        if args.compare:
-            imported = _partition([((r["source"], r["source_record_id"]), r["profile_id"]) for r in rows])
-            batch = _batch_partition(args.records, scratch)
-            print(f"profiles {len(imported):,}; same partition as the batch CLI: {imported == batch}")
-    finally:
-        done.set()
-        server.terminate()
-        server.wait(timeout=60)
+        imported = _partition([((r["source"], r["source_record_id"]), r["profile_id"]) for r in rows])
+        batch = _batch_partition(args.records, scratch)
+        print(f"profiles {len(imported):,}; same partition as the batch CLI: {imported == batch}")
 
 
 def main() -> int:
@@ -157,24 +126,12 @@ def main() -> int:
     parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway schema is used and dropped")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk-lines", type=int, default=5000)
+    parser.add_argument("--report-every", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--no-compare", dest="compare", action="store_false",
                         help="skip the comparison with the batch CLI")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        if not args.postgres:
-            _run(f"sqlite:///{scratch}/bench.db", args, Path(scratch))
-            return 0
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(args.postgres)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
-            _run(url.render_as_string(hide_password=False), args, Path(scratch))
-        finally:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with tempfile.TemporaryDirectory() as scratch, fresh_database(args.postgres, Path(scratch)) as database:
+        _run(database, args, Path(scratch))
     return 0
 
 

@@ -15,38 +15,22 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import make_url, text
-from sqlmodel import Session
+from harness import ROOT, api_key, fresh_database, running_server
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from resolvers.config import ResolverConfig  # noqa: E402
-from resolvers.parallel import normalize_rows, resolve_partition  # noqa: E402
-from service import keys  # noqa: E402
-from service.db import make_engine, migrate  # noqa: E402
+from resolvers.config import ResolverConfig
+from resolvers.parallel import normalize_rows, resolve_partition
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-2k" / "records.ndjson.gz"
 Partition = set[frozenset[tuple[str, str]]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _upsert_all(base: str, key: str, records: list[dict[str, Any]], clients: int) -> int:
@@ -82,33 +66,14 @@ def _stored(base: str, key: str) -> Partition:
 
 
 def _run(database: str, args: argparse.Namespace, records: list[dict[str, Any]], lines: list[str]) -> None:
-    migrate(database)
-    engine = make_engine(database)
-    with Session(engine) as session:
-        key = keys.create_key(session, scopes=["read", "write"], name="bench", actor="cli", request_id=None).key
-        session.commit()
-    engine.dispose()
-    port = _free_port()
-    environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port),
-                               "--workers", str(args.workers)], cwd=ROOT, env=environment)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    key = api_key(database)
+    with running_server(database, workers=args.workers) as (_, base):
         order = records[:]
         random.Random(args.seed).shuffle(order)
         started = time.perf_counter()
         errors = asyncio.run(_upsert_all(base, key, order, args.clients))
         seconds = time.perf_counter() - started
         stored = _stored(base, key)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     config = ResolverConfig()
     batch = normalize_rows(lines, config=config)
     expected = {frozenset(cluster) for cluster in resolve_partition(batch.matched, config=config)}
@@ -130,21 +95,8 @@ def main() -> int:
         args.postgres = None
     lines = [line for line in gzip.decompress(args.records.read_bytes()).decode().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
-    if not args.postgres:
-        with tempfile.TemporaryDirectory() as scratch:
-            _run(f"sqlite:///{scratch}/bench.db", args, records, lines)
-        return 0
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(args.postgres)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        _run(url.render_as_string(hide_password=False), args, records, lines)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with tempfile.TemporaryDirectory() as scratch, fresh_database(args.postgres, Path(scratch)) as database:
+        _run(database, args, records, lines)
     return 0
 
 

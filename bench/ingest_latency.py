@@ -21,11 +21,7 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,23 +30,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import make_url, text
-from sqlmodel import Session
+from harness import ROOT, api_key, fresh_database, running_server
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from resolvers import RecordIn  # noqa: E402
-from resolvers.config import ResolverConfig  # noqa: E402
-from service import ingest, keys  # noqa: E402
-from service.db import make_engine, migrate  # noqa: E402
+from resolvers import RecordIn
+from resolvers.config import ResolverConfig
+from service import ingest
+from service.db import make_engine
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 
 
-def _load(url: str, records: list[dict[str, Any]]) -> str:
-    """Store the records through the service's ingestion code; return an API key for the load."""
-    migrate(url)
+def _load(url: str, records: list[dict[str, Any]]) -> None:
+    """Store the records through the service's ingestion code, 10,000 per transaction."""
     engine = make_engine(url)
     config = ResolverConfig()
     started = time.perf_counter()
@@ -58,18 +49,8 @@ def _load(url: str, records: list[dict[str, Any]]) -> str:
         chunk = [ingest.prepare(r, RecordIn.model_validate(r), config=config) for r in records[start:start + 10000]]
         ingest.in_transaction(engine, lambda session, chunk=chunk: ingest.apply_change(
             session, upserts=chunk, config=config, with_rows=False))
-    with Session(engine) as session:
-        key = keys.create_key(session, scopes=["read", "write"], name="bench", actor="cli", request_id=None).key
-        session.commit()
     engine.dispose()
     print(f"loaded {len(records):,} records in {time.perf_counter() - started:.0f} s")
-    return key
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -155,40 +136,12 @@ def main() -> int:
     args = parser.parse_args()
     with gzip.open(args.records) as handle:
         records = [json.loads(line) for line in handle]
-    with tempfile.TemporaryDirectory() as scratch:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        if args.postgres:
-            admin = make_engine(args.postgres)
-            with admin.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = make_url(args.postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-            database = url.render_as_string(hide_password=False)
-        else:
-            database = f"sqlite:///{scratch}/bench.db"
-        try:
-            key = _load(database, records)
-            port = _free_port()
-            environment = {**os.environ, "THROUGHLINE_DATABASE_URL": database, "THROUGHLINE_LOG_LEVEL": "WARNING"}
-            server = subprocess.Popen([sys.executable, "-m", "service", "serve", "--port", str(port),
-                                       "--workers", str(args.workers)], cwd=ROOT, env=environment)
-            try:
-                base = f"http://127.0.0.1:{port}"
-                for _ in range(100):
-                    try:
-                        if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.2)
-                print(f"server: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)")
-                asyncio.run(_run_load(base, key, records, args))
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-        finally:
-            if args.postgres:
-                with admin.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+    with tempfile.TemporaryDirectory() as scratch, fresh_database(args.postgres, Path(scratch)) as database:
+        _load(database, records)
+        key = api_key(database)
+        with running_server(database, workers=args.workers) as (_, base):
+            print(f"server: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)")
+            asyncio.run(_run_load(base, key, records, args))
     return 0
 
 

@@ -31,7 +31,7 @@ from service import store
 from service.errors import GoneError, InvalidRequestError, NotFoundError
 from service.ingest import closure
 from service.schemas import ErrorDetail
-from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
+from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
     "Lookup",
@@ -142,12 +142,19 @@ def lookup_keys(lookup: Lookup, *, default_region: str) -> list[str]:
     return keys
 
 
-def find_profiles(session: Session, *, keys: Sequence[str]) -> list[ProfileRow]:
-    """Return the live profiles holding any of ``keys`` (at most ``MAX_MATCHES``)."""
-    ids = sorted(store.holders(session, keys=keys))[: MAX_MATCHES * 10]
-    profile_ids = {row.profile_id for row in store.records_by_ids(session, ids=ids)}
-    profiles = store.profiles_by_ids(session, ids=profile_ids)
-    return [profiles[p] for p in sorted(profiles) if profiles[p].status == "active"][:MAX_MATCHES]
+def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
+    """Return the golden profiles (stored JSON) of the live profiles holding any of ``keys``, by id.
+
+    One indexed query: key → record → profile, reading only the columns the answer needs.
+    """
+    if not keys:
+        return []
+    statement = (select(col(ProfileRow.id), col(ProfileRow.golden)).distinct()
+                 .join(RecordRow, col(RecordRow.profile_id) == col(ProfileRow.id))
+                 .join(RecordKeyRow, col(RecordKeyRow.record_id) == col(RecordRow.id))
+                 .where(col(RecordKeyRow.key).in_(sorted(set(keys))), col(ProfileRow.status) == "active")
+                 .order_by(col(ProfileRow.id)).limit(MAX_MATCHES))
+    return [golden for _, golden in session.execute(statement)]
 
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:

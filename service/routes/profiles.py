@@ -6,7 +6,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from service import audit, ingest, queries, store
@@ -49,7 +49,7 @@ def lookup_profiles(
     external_id: Annotated[str | None, Query(max_length=512, description="namespace:value")] = None,
     name: Annotated[str | None, Query(max_length=512, description="A full name; narrowed by company.")] = None,
     company: Annotated[str | None, Query(max_length=512)] = None,
-) -> ProfileMatches:
+) -> Response:
     """Find the live profiles holding an identifier; values go through the same normalizers as records."""
     lookup = queries.Lookup(email=email, phone=phone, country=country.upper() if country else None,
                             linkedin=linkedin, instagram=instagram, external_id=external_id, name=name,
@@ -57,17 +57,19 @@ def lookup_profiles(
     keys = queries.lookup_keys(lookup, default_region=config.default_region)
     with Session(engine) as session:
         profiles = queries.find_profiles(session, keys=keys)
-        return ProfileMatches(profiles=[GoldenProfilePublic.model_validate_json(p.golden) for p in profiles])
+    # Stored golden profiles are already the public JSON (written through GoldenProfilePublic):
+    # answer them as they are rather than parse, validate and serialize them again.
+    return Response('{"profiles":[' + ",".join(profiles) + "]}", media_type="application/json")
 
 
 @router.get("/{profile_id}", response_model=GoldenProfilePublic, responses={**ERRORS, **_REDIRECT})
-def get_profile(profile_id: ProfileIdPath, engine: EngineDep, _: ReadKey) -> GoldenProfilePublic | RedirectResponse:
+def get_profile(profile_id: ProfileIdPath, engine: EngineDep, _: ReadKey) -> Response:
     """Return a golden profile; an id merged into another answers 308 with the live profile's URL."""
     with Session(engine) as session:
         profile = queries.get_profile(session, profile_id=profile_id)
     if profile.id != profile_id:
         return RedirectResponse(f"/v1/profiles/{profile.id}", status_code=308)
-    return GoldenProfilePublic.model_validate_json(profile.golden)
+    return Response(profile.golden, media_type="application/json")  # stored as the public JSON, see above
 
 
 @router.get("/{profile_id}/explain", response_model=ExplanationPublic, responses=ERRORS)
