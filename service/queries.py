@@ -31,7 +31,7 @@ from service import store
 from service.errors import GoneError, InvalidRequestError, NotFoundError
 from service.ingest import closure
 from service.schemas import ErrorDetail
-from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
+from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
 __all__ = [
     "Lookup",
@@ -145,16 +145,19 @@ def lookup_keys(lookup: Lookup, *, default_region: str) -> list[str]:
 def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
     """Return the golden profiles (stored JSON) of the live profiles holding any of ``keys``, by id.
 
-    One indexed query: key → record → profile, reading only the columns the answer needs.
+    Three primary-key or index lookups (key → record ids → profile ids → golden JSON), each reading
+    only the columns the answer needs; unlike one join, their plans cannot go wrong on a table
+    whose statistics are stale after a bulk load.
     """
-    if not keys:
+    record_ids = sorted(store.holders(session, keys=keys))[: MAX_MATCHES * 10]
+    if not record_ids:
         return []
-    statement = (select(col(ProfileRow.id), col(ProfileRow.golden)).distinct()
-                 .join(RecordRow, col(RecordRow.profile_id) == col(ProfileRow.id))
-                 .join(RecordKeyRow, col(RecordKeyRow.record_id) == col(RecordRow.id))
-                 .where(col(RecordKeyRow.key).in_(sorted(set(keys))), col(ProfileRow.status) == "active")
+    profile_ids = sorted(set(session.scalars(
+        select(col(RecordRow.profile_id)).where(col(RecordRow.id).in_(record_ids)))))
+    statement = (select(col(ProfileRow.golden))
+                 .where(col(ProfileRow.id).in_(profile_ids[: MAX_MATCHES * 10]), col(ProfileRow.status) == "active")
                  .order_by(col(ProfileRow.id)).limit(MAX_MATCHES))
-    return [golden for _, golden in session.execute(statement)]
+    return list(session.scalars(statement))
 
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:
