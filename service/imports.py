@@ -40,6 +40,7 @@ from typing import IO, Any, cast
 from pydantic import ValidationError
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
@@ -309,18 +310,31 @@ class ImportRunner:
     def claim(self) -> str | None:
         """Take the oldest queued job, or one whose owner is gone; return its id.
 
-        Runs as a write transaction (``ingest.in_transaction``: writers one at a time), so two
+        A read-only look comes first, so an idle poll never takes the write lock; the claim itself
+        runs as a write transaction (``ingest.in_transaction``: writers one at a time), so two
         runners never take the same job.
         """
+        with Session(self.engine) as session:
+            if not any(self._claimable(job, now=_now()) for job in session.scalars(self._candidates())):
+                return None
         return ingest.in_transaction(self.engine, self._claim)
+
+    @staticmethod
+    def _candidates() -> SelectOfScalar[ImportRow]:
+        return (select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))
+                .order_by(col(ImportRow.created_at)))
+
+    @staticmethod
+    def _claimable(job: ImportRow, *, now: datetime) -> bool:
+        if job.state == "queued":
+            return True
+        expired = job.lease_until is not None and job.lease_until < now
+        return expired or _owner_gone(job.owner, live_runners=_LIVE_RUNNERS)
 
     def _claim(self, session: Session) -> str | None:
         now = _now()
-        statement = (select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))
-                     .order_by(col(ImportRow.created_at)))
-        for job in session.scalars(statement):
-            expired = job.lease_until is not None and job.lease_until < now
-            if job.state == "running" and not expired and not _owner_gone(job.owner, live_runners=_LIVE_RUNNERS):
+        for job in session.scalars(self._candidates()):
+            if not self._claimable(job, now=now):
                 continue
             job.state, job.owner, job.updated_at = "running", self.name, now
             job.lease_until = now + timedelta(seconds=self.settings.lease_seconds)
