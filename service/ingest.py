@@ -18,8 +18,8 @@ Concurrent changes are serialized: on PostgreSQL every write transaction first t
 transaction-level advisory lock (per schema) and then reads at READ COMMITTED, so it sees every
 change committed before it got the lock; SQLite takes its write lock at BEGIN (``BEGIN
 IMMEDIATE``, see ``service.db``). Writers therefore run one at a time, as a serial run would, with
-no retry storms (SERIALIZABLE with retries failed under 8 writers on one component: see the
-note of issue 4); reads never wait. A deadlock or serialization error (not expected) is retried.
+no retry storms (SERIALIZABLE with 8 retries still failed requests when 8 writers hit one
+component); reads never wait. A deadlock or serialization error (not expected) is retried.
 """
 
 from __future__ import annotations
