@@ -33,7 +33,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -49,7 +49,8 @@ from service import ingest
 from service.errors import validation_details
 from service.tables import ImportErrorRow, ImportRow
 
-__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "read_rows"]
+__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "new_spool_path",
+           "read_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -75,15 +76,11 @@ class JobSettings:
     poll_seconds: float = 1.0
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 # --- creating a job -------------------------------------------------------------------------------
 
 def create_job(engine: Engine, *, spool: Path, fmt: str, encoding: str, size: int) -> ImportRow:
     """Store a queued job for a body already spooled to ``spool``."""
-    now = _now()
+    now = ingest.utc_now()
     job = ImportRow(id=spool.stem, state="queued", format=fmt, encoding=encoding, spool=str(spool), bytes=size,
                     counts=json.dumps(dict.fromkeys(COUNT_NAMES, 0)), resume_line=0, created_at=now, updated_at=now)
     with Session(engine, expire_on_commit=False) as session:
@@ -114,16 +111,6 @@ def job_errors(session: Session, *, job_id: str, batch: int = 1000) -> Iterator[
 
 
 # --- reading a spool ------------------------------------------------------------------------------
-
-class _Tell:
-    """Remember the raw (possibly compressed) byte position of a spool while it is read."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-
-    def __call__(self) -> int:
-        return self.raw.tell()
-
 
 def _binary(raw: IO[bytes], encoding: str) -> IO[bytes]:
     return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if encoding == "gzip" else raw
@@ -272,14 +259,15 @@ class ImportRunner:
         self.config = config
         self.settings = settings
         self.on_chunk = on_chunk
-        self.name = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._runner_id = uuid.uuid4().hex[:8]
+        self.name = f"{_HOST}:{os.getpid()}:{self._runner_id}"
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the thread (once)."""
-        _LIVE_RUNNERS.add(self.name.rsplit(":", 1)[1])
+        _LIVE_RUNNERS.add(self._runner_id)
         self._thread = threading.Thread(target=self._loop, name="throughline-imports", daemon=True)
         self._thread.start()
 
@@ -293,7 +281,7 @@ class ImportRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        _LIVE_RUNNERS.discard(self.name.rsplit(":", 1)[1])
+        _LIVE_RUNNERS.discard(self._runner_id)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -315,7 +303,7 @@ class ImportRunner:
         runners never take the same job.
         """
         with Session(self.engine) as session:
-            if not any(self._claimable(job, now=_now()) for job in session.scalars(self._candidates())):
+            if not any(self._claimable(job, now=ingest.utc_now()) for job in session.scalars(self._candidates())):
                 return None
         return ingest.in_transaction(self.engine, self._claim)
 
@@ -332,7 +320,7 @@ class ImportRunner:
         return expired or _owner_gone(job.owner, live_runners=_LIVE_RUNNERS)
 
     def _claim(self, session: Session) -> str | None:
-        now = _now()
+        now = ingest.utc_now()
         for job in session.scalars(self._candidates()):
             if not self._claimable(job, now=now):
                 continue
@@ -375,7 +363,7 @@ class ImportRunner:
         """Apply the spool's chunks after line ``resume``; return whether the end was reached."""
         workers = max(1, self.settings.workers)
         with spool.open("rb") as raw:
-            tell = _Tell(raw)
+            tell = raw.tell  # the raw (possibly compressed) position: how much of the body is read
             rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
             chunks = _chunked(rows, self.settings.chunk_lines)
             if workers == 1:
@@ -386,7 +374,7 @@ class ImportRunner:
             with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
                 return self._apply_all(job_id, _bounded_map(pool, chunks, ahead=2 * workers), tell)
 
-    def _apply_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: _Tell) -> bool:
+    def _apply_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
         for outcomes in prepared:
             started = time.perf_counter()
             bytes_read = tell()
@@ -425,18 +413,18 @@ class ImportRunner:
         session.add_all(errors)
         job.counts = json.dumps({name: counts[name] for name in COUNT_NAMES})
         job.resume_line = outcomes[-1][0]
-        now = _now()
+        now = ingest.utc_now()
         job.updated_at, job.lease_until = now, now + timedelta(seconds=self.settings.lease_seconds)
         session.add(job)
 
     def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
-        now = _now()
+        now = ingest.utc_now()
         self._update(job_id, state=state, message=message, finished_at=now, updated_at=now, owner=None,
                      lease_until=None)
 
     def _release(self, job_id: str) -> None:
         """Put an unfinished job back in the queue (the server is stopping)."""
-        self._update(job_id, state="queued", owner=None, lease_until=None, updated_at=_now())
+        self._update(job_id, state="queued", owner=None, lease_until=None, updated_at=ingest.utc_now())
 
     def _update(self, job_id: str, **values: Any) -> None:
         """Set columns of a job this runner owns, in a write transaction of its own."""

@@ -51,7 +51,7 @@ from service.schemas import golden_public, normalized_record_public
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
 __all__ = ["ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "closure", "content_hash",
-           "in_transaction", "prepare", "remove_link"]
+           "in_transaction", "prepare", "remove_link", "utc_now"]
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -114,7 +114,8 @@ def _normalized_from_raw(raw: str, default_region: str) -> NormalizedRecord:
     return normalize_record(RecordIn.model_validate_json(raw), default_region=default_region)
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Return the time now as naive UTC, as the tables store it."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -291,7 +292,7 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
 
     ``with_rows=False`` leaves the stored row out of the outcomes of created records (bulk imports).
     """
-    now = _now()
+    now = utc_now()
     outcome = ChangeOutcome()
     by_key = {p.key: p for p in upserts}
     seeds = list(extra_seeds)
@@ -370,7 +371,7 @@ def add_link(session: Session, *, kind: str, a: RecordKey, b: RecordKey, reason:
              config: ResolverConfig) -> tuple[LinkRow, ChangeOutcome]:
     """Store a must-link or cannot-link between two records and re-resolve their components."""
     link = LinkRow(kind=kind, a_source=a[0], a_record_id=a[1], b_source=b[0], b_record_id=b[1], reason=reason,
-                   created_at=_now())
+                   created_at=utc_now())
     session.add(link)
     session.flush()
     return link, apply_change(session, config=config, extra_seeds=[a, b])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email.message import Message
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
-from service import imports
+from service import imports, ingest
 from service.body_limit import BodyTooLargeError
 from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
@@ -36,10 +35,6 @@ _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The body is larger than THROUGHLINE_MAX_IMPORT_BYTES."},
     415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, or an encoding other than gzip."},
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _format_of(request: Request) -> tuple[str, str]:
@@ -85,7 +80,7 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
     if runner is not None:
         runner.wake()
     response.headers["Location"] = f"/v1/imports/{job.id}"
-    return import_public(job, now=_now())
+    return import_public(job, now=ingest.utc_now())
 
 
 @router.get("", response_model=ImportListResponse, responses=ERRORS)
@@ -95,7 +90,7 @@ def list_imports(engine: EngineDep, _: ReadKey,
     """List import jobs, newest first."""
     with Session(engine) as session:
         rows = session.scalars(select(ImportRow).order_by(col(ImportRow.created_at).desc()).limit(limit))
-        now = _now()
+        now = ingest.utc_now()
         return ImportListResponse(imports=[import_public(row, now=now) for row in rows])
 
 
@@ -110,7 +105,7 @@ def _job(session: Session, job_id: str) -> ImportRow:
 def get_import(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> ImportPublic:
     """Return an import job: state, counts, records per second, ETA, resume point."""
     with Session(engine) as session:
-        return import_public(_job(session, import_id), now=_now())
+        return import_public(_job(session, import_id), now=ingest.utc_now())
 
 
 @router.get("/{import_id}/errors", responses={**ERRORS, 200: {"description": "One JSON object per rejected line.",
