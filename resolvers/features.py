@@ -77,6 +77,14 @@ class MatchRecord:
         """Whether the record has both a given name (not an initial) and a surname."""
         return _has_full_name(self.name)
 
+    def at(self, index: int) -> MatchRecord:
+        """Return this record at position ``index`` of a record set (what ``dataclasses.replace`` does, faster)."""
+        return MatchRecord(index, *(getattr(self, name) for name in _AFTER_INDEX))
+
+
+# The fields after ``index``, in declaration order (``MatchRecord.at`` passes them on positionally).
+_AFTER_INDEX = tuple(name for name in MatchRecord.__dataclass_fields__ if name != "index")
+
 
 def exclusive_kind(value: str) -> str | None:
     """Return the kind under which two different values of one person are unusual, or None.

@@ -13,7 +13,7 @@ import gc
 import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -127,7 +127,7 @@ def normalize_rows(rows: Iterable[Row], *, config: ResolverConfig, workers: int 
 def _resolve_share(share: list[int]) -> list[list[int]]:
     """Resolve the records at positions ``share`` of the inherited list (runs in a worker)."""
     matched = _MATCHED[0]
-    subset = [replace(matched[position], index=i) for i, position in enumerate(share)]
+    subset = [matched[position].at(i) for i, position in enumerate(share)]
     resolution = resolve_matched(subset, config=_CONFIG[0], explain=False, crowded=_CROWDED[0])
     local = {record.key: i for i, record in enumerate(subset)}
     return [[share[local[key]] for key in cluster] for cluster in resolution.clusters]

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from resolvers.normalize.address import PostalAddress
 from resolvers.normalize.company import Company
@@ -37,6 +47,8 @@ SourceName = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 SourceRecordId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 RecordKey = tuple[str, str]
 MAX_DEPTH = 8
+# One encoder made once: ``json.dumps`` with options builds a new encoder on every call.
+_STRICT_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=str)
 
 
 def _nested(value: Any) -> bool:
@@ -62,6 +74,20 @@ def _unstorable(value: Any, depth: int = 0) -> str | None:
         items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
         return next((p for item in items if (p := _unstorable(item, depth + 1))), None)
     return None
+
+
+def _problem(value: Any, *, max_bytes: int | None = None) -> str | None:
+    """Like ``_unstorable``, with fast paths for the common cases; also checks the size as JSON."""
+    if isinstance(value, str) and max_bytes is None:
+        return None if value.isascii() else _unstorable(value)
+    try:
+        text = _STRICT_JSON.encode(value)  # raises on NaN and Infinity
+        if max_bytes is not None and len(text) > max_bytes:
+            return f"limited to {max_bytes} bytes of JSON"
+        text.encode("utf-8")  # raises on a lone surrogate
+    except (ValueError, UnicodeEncodeError):
+        return _unstorable(value)
+    return _unstorable(value) if _nested(value) else None
 
 
 class AddressIn(BaseModel):
@@ -113,27 +139,22 @@ class RecordIn(BaseModel):
         default_factory=dict, description="Free-form channel data; stored, never used for matching.",
     )
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and value.isascii()):
-            return value  # the common case, checked at C speed
-        try:
-            json.dumps(value, allow_nan=False, ensure_ascii=False, default=str).encode("utf-8")
-            fine = not _nested(value)
-        except (ValueError, UnicodeEncodeError):
-            fine = False
-        problem = None if fine else _unstorable(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("attributes")
-    @classmethod
-    def _small_attributes(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_ATTRIBUTES_BYTES:
-            raise ValueError(f"attributes are limited to {MAX_ATTRIBUTES_BYTES} bytes of JSON")
-        return value
+    @model_validator(mode="after")
+    def _storable(self, info: ValidationInfo) -> RecordIn:
+        # One check for the whole record: a validator per field cost as much as parsing it did.
+        # JSON text cannot carry a lone surrogate (the parser refuses one), so for JSON input only
+        # the free-form attributes can hold something unstorable (NaN, Infinity, deep nesting).
+        given = [("attributes", self.attributes)] if info.mode == "json" else [
+            (field, value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value)
+            for field, value in self.__dict__.items() if value is not None]
+        problems = [(field, value, problem) for field, value in given if value and (problem := _problem(
+            value, max_bytes=MAX_ATTRIBUTES_BYTES if field == "attributes" else None))]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("value_error", "Value error, {error}", {"error": problem}),
+                                 loc=(field,), input=value)
+                for field, value, problem in problems])
+        return self
 
     @field_validator("observed_at")
     @classmethod

@@ -29,13 +29,14 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from resolvers import NormalizedRecord, RecordIn, RecordKey, normalize_record
@@ -48,7 +49,7 @@ from resolvers.profiles import golden_profile
 from service import store
 from service.db import SQLITE_IMMEDIATE
 from service.schemas import golden_public, normalized_record_public
-from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
+from service.tables import LinkRow, RecordRow
 
 __all__ = ["ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "closure", "content_hash",
            "in_transaction", "prepare", "remove_link", "utc_now"]
@@ -70,6 +71,10 @@ class Prepared:
     normalized: NormalizedRecord
     match: MatchRecord
     content_hash: str
+    # The stored text of the normalized and match forms: worked out by whoever prepares the
+    # record (for imports, the worker processes), not inside the write transaction.
+    normalized_json: str
+    match_json: str
 
     @property
     def key(self) -> RecordKey:
@@ -105,7 +110,9 @@ def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig) ->
     """Normalize a validated record and reduce it to what storage and resolution need."""
     normalized = normalize_record(record, default_region=config.default_region)
     match = match_record(normalized, index=-1, multi_valued=config.multi_valued_namespaces)
-    return Prepared(raw=raw, record=record, normalized=normalized, match=match, content_hash=content_hash(raw))
+    return Prepared(raw=raw, record=record, normalized=normalized, match=match, content_hash=content_hash(raw),
+                    normalized_json=normalized_record_public(normalized).model_dump_json(),
+                    match_json=wire_to_json(to_wire(match)))
 
 
 @lru_cache(maxsize=65536)
@@ -136,7 +143,7 @@ def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta:
     counts: dict[str, int] = {}
     seen: set[str] = set()
     frontier, arrived = set(seed_keys), set(seed_ids)
-    follow_links = store.has_must_links(session)  # most databases hold none: skip the chase
+    follow_links = store.has_links(session, kind="must")  # most databases hold none: skip the chase
     while frontier or arrived:
         seen |= frontier
         counts.update(dict.fromkeys(frontier, 0))
@@ -164,11 +171,13 @@ def _linked(session: Session, *, ids: set[int], known: set[int]) -> set[int]:
     return found
 
 
-def _match(row: RecordRow) -> MatchRecord:
-    return from_wire(wire_from_json(row.match), index=-1)
+@lru_cache(maxsize=131072)
+def _match(stored: str) -> MatchRecord:
+    """Return the match form stored as ``stored``; cached, as one record is re-read by many changes."""
+    return from_wire(wire_from_json(stored), index=-1)
 
 
-def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: datetime) -> list[ChangeRow]:
+def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: datetime) -> list[dict[str, Any]]:
     rows = []
     for event in events:
         payload: dict[str, Any] = {"profile_id": event.profile_id, "record_count": sizes.get(event.profile_id, 0)}
@@ -176,8 +185,8 @@ def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: dat
             payload["absorbed"] = list(event.related)
         elif event.type == "profile.split":
             payload["new_ids"] = list(event.related)
-        rows.append(ChangeRow(type=event.type, profile_id=event.profile_id, payload=json.dumps(payload),
-                              created_at=now))
+        rows.append({"type": event.type, "profile_id": event.profile_id, "payload": json.dumps(payload),
+                     "created_at": now})
     return rows
 
 
@@ -195,13 +204,13 @@ def _key_delta(old_keys: dict[int, list[str]], leaving: set[int], arriving: Sequ
     return delta
 
 
-def _resolve_affected(session: Session, *, rows: dict[RecordKey, RecordRow], changed: Sequence[Prepared],
+def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRecord], changed: Sequence[Prepared],
                       deletes: Sequence[RecordKey], crowded: frozenset[str], config: ResolverConfig) -> Resolution:
     """Resolve the affected records as they are after the change, with the stored overrides."""
-    after: dict[RecordKey, MatchRecord] = {key: _match(row) for key, row in rows.items() if key not in deletes}
+    after: dict[RecordKey, MatchRecord] = {key: _match(row.match) for key, row in rows.items() if key not in deletes}
     after.update({prepared.key: prepared.match for prepared in changed})
-    matched = [replace(after[key], index=i) for i, key in enumerate(sorted(after))]
-    links = store.links_among(session, keys=set(after))
+    matched = [after[key].at(i) for i, key in enumerate(sorted(after))]
+    links = store.links_among(session, keys=set(after)) if store.has_links(session) else []
     pairs = {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
              for kind in ("must", "cannot")}
     return resolve_matched(matched, config=config, explain=False, crowded=crowded,
@@ -213,8 +222,7 @@ def _record_values(prepared: Prepared, *, profile_id: str, now: datetime) -> dic
     observed = prepared.record.observed_at
     return {"source": prepared.key[0], "source_record_id": prepared.key[1], "content_hash": prepared.content_hash,
             "raw": json.dumps(prepared.raw, ensure_ascii=False),
-            "normalized": normalized_record_public(prepared.normalized).model_dump_json(),
-            "match": wire_to_json(to_wire(prepared.match)),
+            "normalized": prepared.normalized_json, "match": prepared.match_json,
             "observed_at": observed.replace(tzinfo=None) if observed else None,
             "profile_id": profile_id, "updated_at": now}
 
@@ -248,10 +256,13 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
 
 
 def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
-                    assignment: IdAssignment, profiles: dict[str, ProfileRow], rows: dict[RecordKey, RecordRow],
+                    assignment: IdAssignment, known: set[str], rows: dict[RecordKey, store.StoredRecord],
                     fresh: dict[RecordKey, NormalizedRecord], config: ResolverConfig,
                     now: datetime) -> list[ProfileEvent]:
-    """Write golden profiles of changed clusters and retire merged and erased ids; return all events."""
+    """Write golden profiles of changed clusters and retire merged and erased ids; return all events.
+
+    ``known`` holds the ids of the stored profiles the change started from.
+    """
     events = list(assignment.events)
     edited = set(fresh)
     for change in changes:
@@ -259,27 +270,27 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
         if change.kind == "unchanged" and edited & set(change.after[0]):
             events.append(ProfileEvent("profile.updated", assignment.ids[change.after[0]]))
     stale = [c for change in changes for c in change.after if change.kind != "unchanged" or edited & set(c)]
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for cluster in stale:
         profile_id = assignment.ids[cluster]
         members = [fresh[key] if key in fresh else _normalized_from_raw(rows[key].raw, config.default_region)
                    for key in cluster]
-        profile = profiles.get(profile_id) or ProfileRow(id=profile_id, status="active", golden="", created_at=now,
-                                                         updated_at=now)
-        profile.status, profile.merged_into, profile.record_count = "active", None, len(cluster)
-        profile.updated_at = now
-        profile.golden = golden_public(profile_id, golden_profile(members, config=config)).model_dump_json()
-        session.add(profile)
-    for retired, survivor in assignment.merged_into.items():
-        profile = profiles[retired]
-        profile.status, profile.merged_into, profile.golden, profile.record_count = "merged", survivor, "{}", 0
-        profile.updated_at = now
-        session.add(profile)
-        store.repoint_merged(session, retired=retired, survivor=survivor)
-    for erased in assignment.erased:
-        profile = profiles[erased]
-        profile.status, profile.merged_into, profile.golden, profile.record_count = "erased", None, "{}", 0
-        profile.updated_at = now
-        session.add(profile)
+        golden = golden_public(profile_id, golden_profile(members, config=config)).model_dump_json()
+        values = {"id": profile_id, "status": "active", "merged_into": None, "golden": golden,
+                  "record_count": len(cluster), "updated_at": now}
+        if profile_id in known:
+            updates.append(values)
+        else:
+            inserts.append({**values, "created_at": now})
+    retired: list[tuple[str, str, str | None]] = [
+        (profile_id, "merged", survivor) for profile_id, survivor in assignment.merged_into.items()]
+    retired += [(profile_id, "erased", None) for profile_id in assignment.erased]
+    updates += [{"id": profile_id, "status": status, "merged_into": survivor, "golden": "{}", "record_count": 0,
+                 "updated_at": now} for profile_id, status, survivor in retired]
+    store.write_profiles(session, inserts=inserts, updates=updates)
+    for profile_id, survivor in assignment.merged_into.items():
+        store.repoint_merged(session, retired=profile_id, survivor=survivor)
     sizes = {assignment.ids[cluster]: len(cluster) for cluster in resolution.clusters}
     store.insert_changes(session, changes=_events_rows(events, sizes, now))
     return events
@@ -311,7 +322,7 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
     seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
     ids, counts = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config)
-    rows = {(row.source, row.source_record_id): row for row in store.records_by_ids(session, ids=ids)}
+    rows = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=ids)}
     # Every key of every loaded record was on a frontier, so its count is known.
     crowded = frozenset(k for k, n in counts.items() if n + delta.get(k, 0) > key_bound(k, config))
     resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
@@ -321,22 +332,25 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
         previous[row.profile_id].append(record_key)
     current = {tuple(sorted(keys)): profile for profile, keys in previous.items()}
     changes = diff_partitions(current, resolution.clusters)
-    profiles = store.profiles_by_ids(session, ids=previous)
-    age = {profile: int(row.created_at.timestamp() * 1_000_000) for profile, row in profiles.items()}
+    created = store.profile_ages(session, ids=previous)
+    age = {profile: int(at.timestamp() * 1_000_000) for profile, at in created.items()}
     assignment = assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id)
     profile_of = {key: assignment.ids[cluster] for cluster in resolution.clusters for key in cluster}
-    store.delete_records(session, ids=[rows[k].id or -1 for k in deletes if k in rows])
+    store.delete_records(session, ids=[rows[k].id for k in deletes if k in rows])
     store.delete_links_of(session, keys=[k for k in deletes if k in rows])
     outcome.records.extend(_write_records(session, changed=changed, existing=existing, profile_of=profile_of,
                                           now=now, with_rows=with_rows))
-    for record_key, row in rows.items():
-        if record_key in profile_of and row.profile_id != profile_of[record_key]:
-            row.profile_id, row.updated_at = profile_of[record_key], now
-            session.add(row)
+    moved = {key: profile_of[key] for key, row in rows.items()
+             if key in profile_of and key not in changed_keys and row.profile_id != profile_of[key]}
+    store.set_profile_ids(session, profile_of=[(rows[key].id, profile) for key, profile in moved.items()], now=now)
+    for key, profile in moved.items():
+        if key in existing:  # an ORM row the caller may answer with: keep it true
+            set_committed_value(existing[key], "profile_id", profile)
+            set_committed_value(existing[key], "updated_at", now)
     outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
     fresh = {p.key: p.normalized for p in changed}
     outcome.events = _write_profiles(session, resolution=resolution, changes=changes, assignment=assignment,
-                                     profiles=profiles, rows=rows, fresh=fresh, config=config, now=now)
+                                     known=set(created), rows=rows, fresh=fresh, config=config, now=now)
     return outcome
 
 

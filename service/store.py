@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, tuple_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from resolvers.records import RecordKey
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
+    "StoredRecord",
     "delete_keys",
     "delete_links_of",
     "delete_records",
-    "has_must_links",
+    "has_links",
     "holders",
     "insert_changes",
     "insert_keys",
@@ -30,11 +33,15 @@ __all__ = [
     "link_partners",
     "links_among",
     "live_profile_id",
+    "profile_ages",
     "profiles_by_ids",
     "records_by_ids",
     "records_by_keys",
     "records_of_profile",
     "repoint_merged",
+    "set_profile_ids",
+    "stored_records",
+    "write_profiles",
 ]
 
 _CHUNK = 500
@@ -68,6 +75,38 @@ def records_by_ids(session: Session, *, ids: Iterable[int]) -> list[RecordRow]:
     for batch in _chunks(sorted(set(ids))):
         rows.extend(session.scalars(select(RecordRow).where(col(RecordRow.id).in_(batch))))
     return rows
+
+
+class StoredRecord(NamedTuple):
+    """What re-resolving needs of a stored record, read without building an ORM object."""
+
+    id: int
+    source: str
+    source_record_id: str
+    profile_id: str
+    raw: str
+    match: str
+
+
+def stored_records(session: Session, *, ids: Iterable[int]) -> list[StoredRecord]:
+    """Return the records with these row ids, as plain tuples (many are read per change)."""
+    table = RecordRow.__table__  # type: ignore[attr-defined]
+    statement = select_columns(table.c.id, table.c.source, table.c.source_record_id, table.c.profile_id,
+                               table.c.raw, table.c.match)
+    rows: list[StoredRecord] = []
+    for batch in _chunks(sorted(set(ids))):
+        rows.extend(StoredRecord(*row) for row in session.execute(statement.where(table.c.id.in_(batch))))
+    return rows
+
+
+def set_profile_ids(session: Session, *, profile_of: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Point records (by row id) at profiles, in one batched ``UPDATE`` (executemany)."""
+    if not profile_of:
+        return
+    table = RecordRow.__table__  # type: ignore[attr-defined]
+    statement = (update(table).where(table.c.id == bindparam("row_id"))
+                 .values(profile_id=bindparam("new_profile_id"), updated_at=now))
+    session.connection().execute(statement, [{"row_id": i, "new_profile_id": p} for i, p in profile_of])
 
 
 def records_of_profile(session: Session, *, profile_id: str) -> list[RecordRow]:
@@ -142,9 +181,12 @@ def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
                tuple_(col(LinkRow.b_source), col(LinkRow.b_record_id)).in_(keys))
 
 
-def has_must_links(session: Session) -> bool:
-    """Return whether any must-link is stored."""
-    return session.scalar(select(col(LinkRow.id)).where(col(LinkRow.kind) == "must").limit(1)) is not None
+def has_links(session: Session, *, kind: str | None = None) -> bool:
+    """Return whether any link (of ``kind``, when given) is stored: most databases hold none."""
+    statement = select(col(LinkRow.id))
+    if kind is not None:
+        statement = statement.where(col(LinkRow.kind) == kind)
+    return session.scalar(statement.limit(1)) is not None
 
 
 def link_partners(session: Session, *, keys: Iterable[RecordKey]) -> set[RecordKey]:
@@ -181,6 +223,29 @@ def profiles_by_ids(session: Session, *, ids: Iterable[str]) -> dict[str, Profil
     return found
 
 
+def profile_ages(session: Session, *, ids: Iterable[str]) -> dict[str, datetime]:
+    """Return when each of these profiles was created (the survivor of a merge is the oldest)."""
+    table = ProfileRow.__table__  # type: ignore[attr-defined]
+    found: dict[str, datetime] = {}
+    for batch in _chunks(sorted(set(ids))):
+        found.update(session.execute(select(table.c.id, table.c.created_at).where(table.c.id.in_(batch))).all())
+    return found
+
+
+def write_profiles(session: Session, *, inserts: Sequence[dict[str, Any]], updates: Sequence[dict[str, Any]]) -> None:
+    """Insert new profile rows and update existing ones (all columns but ``created_at``), batched."""
+    table = ProfileRow.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if inserts:
+        connection.execute(insert(table), list(inserts))
+    if updates:
+        columns = ("status", "merged_into", "golden", "record_count", "updated_at")
+        statement = (update(table).where(table.c.id == bindparam("profile_id"))
+                     .values({name: bindparam(f"new_{name}") for name in columns}))
+        connection.execute(statement, [{"profile_id": row["id"], **{f"new_{n}": row[n] for n in columns}}
+                                       for row in updates])
+
+
 def live_profile_id(session: Session, *, profile_id: str) -> ProfileRow | None:
     """Follow ``merged_into`` from ``profile_id`` to the profile that holds its records now."""
     row = session.get(ProfileRow, profile_id)
@@ -197,6 +262,7 @@ def repoint_merged(session: Session, *, retired: str, survivor: str) -> None:
     session.execute(statement, execution_options={"synchronize_session": False})
 
 
-def insert_changes(session: Session, *, changes: Sequence[ChangeRow]) -> None:
-    """Append entries to the change feed."""
-    session.add_all(changes)
+def insert_changes(session: Session, *, changes: Sequence[dict[str, Any]]) -> None:
+    """Append entries (column values) to the change feed, in order, in one batched statement."""
+    if changes:
+        session.connection().execute(insert(ChangeRow.__table__), list(changes))  # type: ignore[attr-defined]
