@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, tuple_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, func, insert, or_, tuple_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -46,6 +46,24 @@ __all__ = [
 
 _CHUNK = 500
 T = TypeVar("T")
+
+# The statements every change runs, built once; ``values`` expands to the batch's list. They run
+# on the session's connection as plain Core statements (no ORM machinery: a change runs dozens).
+_RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
+_KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
+_LIST: BindParameter[Any] = bindparam("values", expanding=True)
+_STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
+                         _RECORDS.c.raw, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
+_KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
+_HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
+_KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
+
+
+def _rows(session: Session, statement: Any, values: Iterable[Any]) -> Iterator[Any]:
+    """Run a prebuilt statement over ``values`` in batches; yield every result row."""
+    connection = session.connection()
+    for batch in _chunks(sorted(set(values))):
+        yield from connection.execute(statement, {"values": batch})
 
 
 def _chunks(items: Iterable[T]) -> Iterator[list[T]]:
@@ -90,13 +108,7 @@ class StoredRecord(NamedTuple):
 
 def stored_records(session: Session, *, ids: Iterable[int]) -> list[StoredRecord]:
     """Return the records with these row ids, as plain tuples (many are read per change)."""
-    table = RecordRow.__table__  # type: ignore[attr-defined]
-    statement = select_columns(table.c.id, table.c.source, table.c.source_record_id, table.c.profile_id,
-                               table.c.raw, table.c.match)
-    rows: list[StoredRecord] = []
-    for batch in _chunks(sorted(set(ids))):
-        rows.extend(StoredRecord(*row) for row in session.execute(statement.where(table.c.id.in_(batch))))
-    return rows
+    return [StoredRecord(*row) for row in _rows(session, _STORED, ids)]
 
 
 def set_profile_ids(session: Session, *, profile_of: Sequence[tuple[int, str]], now: datetime) -> None:
@@ -116,30 +128,19 @@ def records_of_profile(session: Session, *, profile_id: str) -> list[RecordRow]:
 
 def key_counts(session: Session, *, keys: Iterable[str]) -> dict[str, int]:
     """Return how many records hold each key (keys no record holds are absent)."""
-    counts: dict[str, int] = {}
-    for batch in _chunks(sorted(set(keys))):
-        statement = (select(col(RecordKeyRow.key), func.count()).where(col(RecordKeyRow.key).in_(batch))
-                     .group_by(col(RecordKeyRow.key)))
-        counts.update(dict(session.execute(statement).all()))
-    return counts
+    return dict(_rows(session, _KEY_COUNTS, keys))
 
 
 def holders(session: Session, *, keys: Iterable[str]) -> set[int]:
     """Return the ids of the records holding any of ``keys``."""
-    ids: set[int] = set()
-    for batch in _chunks(sorted(set(keys))):
-        ids.update(session.scalars(select(col(RecordKeyRow.record_id)).where(col(RecordKeyRow.key).in_(batch))))
-    return ids
+    return {record_id for (record_id,) in _rows(session, _HOLDERS, keys)}
 
 
 def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[str]]:
     """Return each record's keys."""
     found: dict[int, list[str]] = defaultdict(list)
-    for batch in _chunks(sorted(set(ids))):
-        statement = (select(col(RecordKeyRow.record_id), col(RecordKeyRow.key))
-                     .where(col(RecordKeyRow.record_id).in_(batch)))
-        for record_id, key in session.execute(statement):
-            found[record_id].append(key)
+    for record_id, key in _rows(session, _KEYS_OF, ids):
+        found[record_id].append(key)
     return found
 
 
