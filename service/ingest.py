@@ -133,17 +133,17 @@ def _new_profile_id() -> str:
 # --- the affected records -------------------------------------------------------------------------
 
 def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta: dict[str, int],
-             config: ResolverConfig) -> tuple[set[int], dict[str, int]]:
+             config: ResolverConfig, follow_links: bool = True) -> tuple[set[int], dict[str, int]]:
     """Return the ids of every record a change can affect, and the counts of the keys seen.
 
     ``delta`` is how the change alters each key's number of holders: a key is followed when it is
-    within its bound before or after the change.
+    within its bound before or after the change. ``follow_links=False`` (no must-link is stored)
+    skips the chase along must-links.
     """
     ids: set[int] = set()
     counts: dict[str, int] = {}
     seen: set[str] = set()
     frontier, arrived = set(seed_keys), set(seed_ids)
-    follow_links = store.has_links(session, kind="must")  # most databases hold none: skip the chase
     while frontier or arrived:
         seen |= frontier
         counts.update(dict.fromkeys(frontier, 0))
@@ -205,12 +205,13 @@ def _key_delta(old_keys: dict[int, list[str]], leaving: set[int], arriving: Sequ
 
 
 def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRecord], changed: Sequence[Prepared],
-                      deletes: Sequence[RecordKey], crowded: frozenset[str], config: ResolverConfig) -> Resolution:
+                      deletes: Sequence[RecordKey], crowded: frozenset[str], config: ResolverConfig,
+                      any_links: bool) -> Resolution:
     """Resolve the affected records as they are after the change, with the stored overrides."""
     after: dict[RecordKey, MatchRecord] = {key: _match(row.match) for key, row in rows.items() if key not in deletes}
     after.update({prepared.key: prepared.match for prepared in changed})
     matched = [after[key].at(i) for i, key in enumerate(sorted(after))]
-    links = store.links_among(session, keys=set(after)) if store.has_links(session) else []
+    links = store.links_among(session, keys=set(after)) if any_links else []
     pairs = {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
              for kind in ("must", "cannot")}
     return resolve_matched(matched, config=config, explain=False, crowded=crowded,
@@ -232,7 +233,7 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
     """Insert or update the changed records and their keys, set-based; return their outcomes.
 
     New rows go in as one batched ``INSERT ... RETURNING`` without building ORM objects (the bulk
-    path's hot spot); ``with_rows`` reads them back for callers that answer with the stored row.
+    path's hot spot); ``with_rows`` builds the rows of new records for callers that answer with them.
     """
     ids: dict[RecordKey, int] = {}
     fresh: list[dict[str, Any]] = []
@@ -249,8 +250,9 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
     ids.update(store.insert_records(session, values=fresh))
     store.delete_keys(session, record_ids=[ids[p.key] for p in changed if p.key in existing])
     store.insert_keys(session, keys=[(ids[p.key], key) for p in changed for key in record_keys(p.match)])
-    new_keys = [p.key for p in changed if p.key not in existing]
-    created = store.records_by_keys(session, keys=new_keys) if with_rows else {}
+    # The stored row of a new record is its column values and its id: no need to read it back.
+    keyed = (((values["source"], values["source_record_id"]), values) for values in fresh)
+    created = {key: RecordRow(id=ids[key], **values) for key, values in keyed} if with_rows else {}
     return [RecordOutcome(p.key, "updated" if p.key in existing else "created", profile_of[p.key],
                           existing.get(p.key) or created.get(p.key)) for p in changed]
 
@@ -321,12 +323,14 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     old_keys = store.keys_of_records(session, ids=touched_ids)
     delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
     seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
-    ids, counts = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config)
+    link_kinds = store.link_kinds(session)
+    ids, counts = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config,
+                          follow_links="must" in link_kinds)
     rows = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=ids)}
     # Every key of every loaded record was on a frontier, so its count is known.
     crowded = frozenset(k for k, n in counts.items() if n + delta.get(k, 0) > key_bound(k, config))
     resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
-                                   config=config)
+                                   config=config, any_links=bool(link_kinds))
     previous: dict[str, list[RecordKey]] = defaultdict(list)
     for record_key, row in rows.items():
         previous[row.profile_id].append(record_key)

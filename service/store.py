@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, func, insert, or_, tuple_, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, insert, or_, tuple_, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -23,13 +23,13 @@ __all__ = [
     "delete_keys",
     "delete_links_of",
     "delete_records",
-    "has_links",
     "holders",
     "insert_changes",
     "insert_keys",
     "insert_records",
     "key_counts",
     "keys_of_records",
+    "link_kinds",
     "link_partners",
     "links_among",
     "live_profile_id",
@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _CHUNK = 500
+LINK_KINDS = ("must", "cannot")
 T = TypeVar("T")
 
 # The statements every change runs, built once; ``values`` expands to the batch's list. They run
@@ -182,12 +183,12 @@ def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
                tuple_(col(LinkRow.b_source), col(LinkRow.b_record_id)).in_(keys))
 
 
-def has_links(session: Session, *, kind: str | None = None) -> bool:
-    """Return whether any link (of ``kind``, when given) is stored: most databases hold none."""
-    statement = select(col(LinkRow.id))
-    if kind is not None:
-        statement = statement.where(col(LinkRow.kind) == kind)
-    return session.scalar(statement.limit(1)) is not None
+def link_kinds(session: Session) -> frozenset[str]:
+    """Return the kinds of link stored (``must``, ``cannot``), in one query: most databases hold none."""
+    table = LinkRow.__table__  # type: ignore[attr-defined]
+    statement = select_columns(*(exists().where(table.c.kind == kind) for kind in LINK_KINDS))
+    present = session.connection().execute(statement).one()
+    return frozenset(kind for kind, there in zip(LINK_KINDS, present, strict=True) if there)
 
 
 def link_partners(session: Session, *, keys: Iterable[RecordKey]) -> set[RecordKey]:
