@@ -213,7 +213,7 @@ def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRec
     matched = [after[key].at(i) for i, key in enumerate(sorted(after))]
     links = store.links_among(session, keys=set(after)) if any_links else []
     pairs = {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
-             for kind in ("must", "cannot")}
+             for kind in store.LINK_KINDS}
     return resolve_matched(matched, config=config, explain=False, crowded=crowded,
                            must_link=pairs["must"], cannot_link=pairs["cannot"])
 

@@ -34,7 +34,6 @@ __all__ = [
     "links_among",
     "live_profile_id",
     "profile_ages",
-    "profiles_by_ids",
     "records_by_ids",
     "records_by_keys",
     "records_of_profile",
@@ -52,12 +51,14 @@ T = TypeVar("T")
 # on the session's connection as plain Core statements (no ORM machinery: a change runs dozens).
 _RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
 _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
+_PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
 _STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
                          _RECORDS.c.raw, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
 _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
 _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
+_PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
 
 
 def _rows(session: Session, statement: Any, values: Iterable[Any]) -> Iterator[Any]:
@@ -116,8 +117,7 @@ def set_profile_ids(session: Session, *, profile_of: Sequence[tuple[int, str]], 
     """Point records (by row id) at profiles, in one batched ``UPDATE`` (executemany)."""
     if not profile_of:
         return
-    table = RecordRow.__table__  # type: ignore[attr-defined]
-    statement = (update(table).where(table.c.id == bindparam("row_id"))
+    statement = (update(_RECORDS).where(_RECORDS.c.id == bindparam("row_id"))
                  .values(profile_id=bindparam("new_profile_id"), updated_at=now))
     session.connection().execute(statement, [{"row_id": i, "new_profile_id": p} for i, p in profile_of])
 
@@ -148,8 +148,7 @@ def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[s
 def insert_records(session: Session, *, values: Sequence[dict[str, Any]]) -> dict[RecordKey, int]:
     """Insert records (column values) in batched ``INSERT ... RETURNING``; return their row ids."""
     ids: dict[RecordKey, int] = {}
-    table = RecordRow.__table__  # type: ignore[attr-defined]
-    statement = insert(table).returning(table.c.id, table.c.source, table.c.source_record_id)
+    statement = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id)
     for batch in _chunks(values):
         for row_id, source, record_id in session.execute(statement, batch):
             ids[(source, record_id)] = row_id
@@ -166,7 +165,7 @@ def delete_keys(session: Session, *, record_ids: Iterable[int]) -> None:
 def insert_keys(session: Session, *, keys: Sequence[tuple[int, str]]) -> None:
     """Insert ``(record_id, key)`` pairs in one batched statement (executemany)."""
     if keys:
-        session.execute(insert(RecordKeyRow.__table__), [{"record_id": i, "key": k} for i, k in keys])  # type: ignore[attr-defined]
+        session.execute(insert(_KEYS), [{"record_id": i, "key": k} for i, k in keys])
 
 
 def delete_records(session: Session, *, ids: Iterable[int]) -> None:
@@ -216,33 +215,19 @@ def delete_links_of(session: Session, *, keys: Iterable[RecordKey]) -> None:
         session.execute(delete(LinkRow).where(_link_filter(batch)))
 
 
-def profiles_by_ids(session: Session, *, ids: Iterable[str]) -> dict[str, ProfileRow]:
-    """Return the profile rows with these ids."""
-    found: dict[str, ProfileRow] = {}
-    for batch in _chunks(sorted(set(ids))):
-        for row in session.scalars(select(ProfileRow).where(col(ProfileRow.id).in_(batch))):
-            found[row.id] = row
-    return found
-
-
 def profile_ages(session: Session, *, ids: Iterable[str]) -> dict[str, datetime]:
     """Return when each of these profiles was created (the survivor of a merge is the oldest)."""
-    table = ProfileRow.__table__  # type: ignore[attr-defined]
-    found: dict[str, datetime] = {}
-    for batch in _chunks(sorted(set(ids))):
-        found.update(session.execute(select(table.c.id, table.c.created_at).where(table.c.id.in_(batch))).all())
-    return found
+    return dict(_rows(session, _PROFILE_AGES, ids))
 
 
 def write_profiles(session: Session, *, inserts: Sequence[dict[str, Any]], updates: Sequence[dict[str, Any]]) -> None:
     """Insert new profile rows and update existing ones (all columns but ``created_at``), batched."""
-    table = ProfileRow.__table__  # type: ignore[attr-defined]
     connection = session.connection()
     if inserts:
-        connection.execute(insert(table), list(inserts))
+        connection.execute(insert(_PROFILES), list(inserts))
     if updates:
         columns = ("status", "merged_into", "golden", "record_count", "updated_at")
-        statement = (update(table).where(table.c.id == bindparam("profile_id"))
+        statement = (update(_PROFILES).where(_PROFILES.c.id == bindparam("profile_id"))
                      .values({name: bindparam(f"new_{name}") for name in columns}))
         connection.execute(statement, [{"profile_id": row["id"], **{f"new_{n}": row[n] for n in columns}}
                                        for row in updates])
