@@ -8,7 +8,6 @@ address keys, and every issue found on the way.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticSerializationError, to_json
 
 from resolvers.normalize.address import PostalAddress
 from resolvers.normalize.company import Company
@@ -47,14 +46,10 @@ SourceName = Annotated[str, StringConstraints(min_length=1, max_length=64, patte
 SourceRecordId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 RecordKey = tuple[str, str]
 MAX_DEPTH = 8
-# One encoder made once: ``json.dumps`` with options builds a new encoder on every call.
-_STRICT_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, default=str)
 
 
-def _nested(value: Any) -> bool:
-    """Whether a JSON value holds a container inside a container (only then can it be too deep)."""
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return any(isinstance(item, dict | list) for item in items)
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+_NOT_FINITE = "NaN and Infinity are not JSON numbers"
 
 
 def _unstorable(value: Any, depth: int = 0) -> str | None:
@@ -67,7 +62,7 @@ def _unstorable(value: Any, depth: int = 0) -> str | None:
         return "text with a lone UTF-16 surrogate is not Unicode" if any(
             "\ud800" <= ch <= "\udfff" for ch in value) else None
     if isinstance(value, float):
-        return None if math.isfinite(value) else "NaN and Infinity are not JSON numbers"
+        return None if math.isfinite(value) else _NOT_FINITE
     if isinstance(value, dict | list):
         if depth >= MAX_DEPTH:
             return f"nested deeper than {MAX_DEPTH} levels"
@@ -80,14 +75,20 @@ def _problem(value: Any, *, max_bytes: int | None = None) -> str | None:
     """Like ``_unstorable``, with fast paths for the common cases; also checks the size as JSON."""
     if isinstance(value, str) and max_bytes is None:
         return None if value.isascii() else _unstorable(value)
+    # Only containers inside (depth) need the walk, and only floats can be NaN or Infinity; the
+    # serializer catches a lone surrogate and gives the size, as compact UTF-8 JSON.
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)
+    kinds = {type(item) for item in items}
+    if not kinds <= _SCALARS:
+        if problem := _unstorable(value):
+            return problem
+    elif float in kinds and not all(math.isfinite(item) for item in items if type(item) is float):
+        return _NOT_FINITE
     try:
-        text = _STRICT_JSON.encode(value)  # raises on NaN and Infinity
-        if max_bytes is not None and len(text) > max_bytes:
-            return f"limited to {max_bytes} bytes of JSON"
-        text.encode("utf-8")  # raises on a lone surrogate
-    except (ValueError, UnicodeEncodeError):
+        size = len(to_json(value, fallback=str))
+    except PydanticSerializationError:
         return _unstorable(value)
-    return _unstorable(value) if _nested(value) else None
+    return f"limited to {max_bytes} bytes of JSON" if max_bytes is not None and size > max_bytes else None
 
 
 class AddressIn(BaseModel):
@@ -144,9 +145,14 @@ class RecordIn(BaseModel):
         # One check for the whole record: a validator per field cost as much as parsing it did.
         # JSON text cannot carry a lone surrogate (the parser refuses one), so for JSON input only
         # the free-form attributes can hold something unstorable (NaN, Infinity, deep nesting).
-        given = [("attributes", self.attributes)] if info.mode == "json" else [
-            (field, value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value)
-            for field, value in self.__dict__.items() if value is not None]
+        if info.mode == "json":
+            if not self.attributes or _problem(self.attributes, max_bytes=MAX_ATTRIBUTES_BYTES) is None:
+                return self
+            given = [("attributes", self.attributes)]
+        else:
+            given = [
+                (field, value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value)
+                for field, value in self.__dict__.items() if value is not None]
         problems = [(field, value, problem) for field, value in given if value and (problem := _problem(
             value, max_bytes=MAX_ATTRIBUTES_BYTES if field == "attributes" else None))]
         if problems:

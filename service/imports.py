@@ -44,6 +44,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
+from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
 from service import ingest
 from service.errors import validation_details
@@ -142,6 +143,7 @@ _WORKER_CONFIG: list[ResolverConfig] = []
 
 def _init_worker(config: ResolverConfig) -> None:
     _WORKER_CONFIG[:] = [config]
+    preload()
 
 
 def _detail(field: str, value: Any, reason: str) -> dict[str, Any]:

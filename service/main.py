@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from resolvers.config import ResolverConfig
+from resolvers.normalize.record import preload
 from service.auth import AuthMiddleware
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
@@ -53,6 +54,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url)
     try:
         require_migrated(engine)
+        preload()  # reference data now, so that the first requests do not wait for it
         app.state.engine = engine
         runner = _import_runner(app, engine)
         runner.start()

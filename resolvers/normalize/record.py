@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from resolvers.normalize import country, phone
 from resolvers.normalize.address import PostalAddress, normalize_address
 from resolvers.normalize.company import Company, normalize_company
 from resolvers.normalize.country import country_code, region_of_email_domain
@@ -23,7 +24,7 @@ from resolvers.normalize.rejection import Rejection
 from resolvers.normalize.text import clean_text, fold, is_placeholder
 from resolvers.records import Issue, NormalizedRecord, RecordIn
 
-__all__ = ["external_id", "normalize_record"]
+__all__ = ["external_id", "normalize_record", "preload"]
 
 _PLATFORM_ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram", "yt": "youtube", "snap": "snapchat"}
 
@@ -251,3 +252,13 @@ def normalize_record(record: RecordIn, *, default_region: str) -> NormalizedReco
         date_of_birth=_date_of_birth(record, country or address_country, issues),
         issues=tuple(issues),
     )
+
+
+def preload() -> None:
+    """Load the reference data normalization otherwise loads on first use: CLDR country names, phone metadata.
+
+    About a second, once per process; a server and each import worker call it at start-up, so that
+    the first records do not pay for it (``bench/normalize.py`` prints both ways).
+    """
+    country.preload()
+    phone.preload()

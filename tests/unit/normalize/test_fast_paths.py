@@ -7,27 +7,37 @@ Each fast path is checked against what it stands in for:
 * email syntax: the per-part check of a plain address against ``email_validator.validate_email``;
   provider typos: the length bound against the edit distance alone; household mailboxes: one
   regex against splitting the local part into words;
-* phone extensions: a value without a letter or ``#`` never holds an extension;
+* phone extensions: a value without a letter or ``#`` never holds an extension; phone type:
+  one region lookup and the type against it, against the library's own ``number_type`` and
+  ``region_code_for_number`` (each of which looks the region up);
+* preloading: numbers and country names read the same before and after ``preload``;
+* storable records: the shortcut over flat values against the full walk over every value;
 * country names: the per-language tables against one table of all languages, built eagerly;
 * text: dropping symbols without looking at letters of the Latin, Greek and Cyrillic blocks.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from typing import Any
 
 import cleanco
+import phonenumbers
 import pytest
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from phonenumbers import NumberParseException, PhoneNumberType
 from rapidfuzz.distance import DamerauLevenshtein
 
 from resolvers.normalize import company, country, email, phone, text
+from resolvers.normalize.record import preload
 from resolvers.normalize.rejection import Rejection
 from resolvers.normalize.text import fold
+from resolvers.records import _problem, _unstorable
 
 PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=400,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -165,3 +175,94 @@ def test_every_character_is_dropped_or_kept_as_its_category_says() -> None:
 @given(st.text())
 def test_any_text_loses_the_same_symbols_as_when_each_character_is_looked_up(value: str) -> None:
     assert text._drop_symbols(value) == drop_symbols_one_by_one(value)
+
+
+def parse_by_the_public_api(number: str, region: str) -> tuple[str, str, str, str] | Rejection:
+    """``phone._parse`` as written with libphonenumber's public calls only: possible, type, region."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except NumberParseException as error:
+        return Rejection(*phone._PARSE_ERRORS.get(error.error_type, ("invalid_number", "not a phone number")))
+    where = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    possibility = phonenumbers.is_possible_number_with_reason(parsed)
+    if possibility in phone._POSSIBILITY:
+        code, message = phone._POSSIBILITY[possibility]
+        return Rejection(code, message.format(region=where))
+    number_type = phonenumbers.number_type(parsed)
+    if number_type == PhoneNumberType.UNKNOWN:
+        where = region if where == phonenumbers.UNKNOWN_REGION else where
+        return Rejection("invalid_number", f"not a valid number of {where}")
+    national = str(parsed.national_number)
+    if phone._is_junk_digits(national):
+        return Rejection("junk", "a placeholder number (repeated digits or a counting run)")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phone._TYPE_NAMES.get(number_type, "unknown"), phonenumbers.region_code_for_number(parsed) or region, \
+        national
+
+
+# Numbers of country codes that several regions share (+1, +7, +44, +39, +47, +61, +262, +590),
+# non-geographic ones (+800, +882), and invalid, too short and too long ones.
+_NUMBERS = [
+    ("+14155550132", "ZZ"), ("+12025550173", "ZZ"), ("+18765550123", "ZZ"), ("+18768761234", "ZZ"),
+    ("+16135550123", "ZZ"), ("+14165550199", "ZZ"), ("+12642351234", "ZZ"), ("+19395550123", "ZZ"),
+    ("+79161234567", "ZZ"), ("+77011234567", "ZZ"), ("+77172123456", "ZZ"), ("+447911123456", "ZZ"),
+    ("+441534123456", "ZZ"), ("+447781123456", "ZZ"), ("+441624123456", "ZZ"), ("+390212345678", "ZZ"),
+    ("+393471234567", "ZZ"), ("+390669812345", "ZZ"), ("+4740612345", "ZZ"), ("+4779012345", "ZZ"),
+    ("+61412345678", "ZZ"), ("+61891641234", "ZZ"), ("+262262161234", "ZZ"), ("+262269601234", "ZZ"),
+    ("+590590201234", "ZZ"), ("+80012345678", "ZZ"), ("+882237123456", "ZZ"), ("+4930123456", "ZZ"),
+    ("+491711234567", "ZZ"), ("+1415555013", "ZZ"), ("+141555501322", "ZZ"), ("+99912345", "ZZ"),
+    ("+3912", "ZZ"), ("+12345678901234567", "ZZ"), ("4155550132", "US"), ("4155550132", "CA"),
+    ("3471234567", "IT"), ("0212345678", "IT"), ("89161234567", "RU"), ("07911123456", "GB"),
+    ("01534123456", "GB"), ("0301234567", "DE"), ("1234", "DE"), ("5555555555", "US"), ("123", "US"),
+]
+
+
+@pytest.mark.parametrize(("number", "region"), _NUMBERS)
+def test_numbers_read_as_with_the_public_type_and_region_calls(number: str, region: str) -> None:
+    assert phone._parse.__wrapped__(number, region) == parse_by_the_public_api(number, region)
+
+
+@PROPERTY
+@given(st.from_regex(r"\+?[0-9]{4,17}", fullmatch=True), st.sampled_from(["US", "IT", "DE", "GB", "RU", "BR", "ZZ"]))
+def test_any_digits_read_as_with_the_public_type_and_region_calls(number: str, region: str) -> None:
+    assert phone._parse.__wrapped__(number, region) == parse_by_the_public_api(number, region)
+
+
+def test_numbers_and_country_names_read_the_same_once_preloaded() -> None:
+    values = ["Deutschland", "Italia", "Россия", "Narnia", "xx", "Ελλάδα"]
+    before = [country._code_of_name(fold(value)) for value in values]
+    before += [phone._parse.__wrapped__(number, region) for number, region in _NUMBERS]
+
+    preload()
+
+    assert country._names_in.cache_info().currsize == len(country._CLDR_LANGUAGES)
+    after = [country._code_of_name(fold(value)) for value in values]
+    after += [phone._parse.__wrapped__(number, region) for number, region in _NUMBERS]
+    assert after == before
+
+
+_JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                          st.text(max_size=5), st.sampled_from(["\ud800", "a\udfffb", "é"]))
+_JSON_VALUES = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3) | st.just("\udc80"), inner, max_size=3)),
+    max_leaves=40)
+
+
+@PROPERTY
+@given(_JSON_VALUES)
+def test_a_value_is_refused_exactly_when_the_full_walk_refuses_it(value: Any) -> None:
+    assert (_problem(value) is None) == (_unstorable(value) is None)
+
+
+@pytest.mark.parametrize("value", [
+    {"amount": 1.5}, {"amount": math.nan}, {"amount": -math.inf}, {"n": 1, "ok": True, "none": None},
+    {"k\ud800": "v"}, {"k": "v\udfff"}, ["a", 1.0, math.inf], {"deep": [[[[[[[[["x"]]]]]]]]]},
+])
+def test_flat_values_are_refused_exactly_when_the_full_walk_refuses_them(value: Any) -> None:
+    assert (_problem(value) is None) == (_unstorable(value) is None)
+
+
+def test_attributes_are_measured_as_compact_utf8_json() -> None:
+    limit = len(b'{"k":"') + 10 + len(b'"}')
+    assert _problem({"k": "é" * 5}, max_bytes=limit) is None  # "é" is two bytes in UTF-8
+    assert _problem({"k": "é" * 6}, max_bytes=limit) == f"limited to {limit} bytes of JSON"
