@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
     COUNTRY_CODES_FOR_NON_GEO_REGIONS,
     NumberParseException,
     PhoneMetadata,
@@ -26,8 +27,8 @@ from phonenumbers import (
     ValidationResult,
 )
 
-# Private, but it is exactly ``number_type`` for a region already known (see ``_parse``); the
-# phone tests fail loudly if a release renames it.
+# Private, but it is exactly ``number_type`` for a region already known (see ``_region_and_type``);
+# the phone tests fail loudly if a release renames it.
 from phonenumbers.phonenumberutil import _number_type_helper
 from phonenumbers.re_util import re_compile
 
@@ -153,6 +154,29 @@ def _split_extension(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _region_and_type(parsed: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
+    """Return the number's region and its type there, as ``region_code_for_number`` and ``number_type`` would.
+
+    One walk does both: for a calling code several regions share (+1, +7, +44) the library finds
+    the region by typing the number against each region's patterns in turn, and ``number_type``
+    would then type it again.
+    """
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code or 0, ())
+    national = phonenumbers.national_significant_number(parsed)
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code or 0, region)
+        if metadata is None:
+            continue
+        if len(regions) == 1 or (metadata.leading_digits is not None
+                                 and re_compile(metadata.leading_digits).match(national)):
+            return region, _number_type_helper(national, metadata)
+        if metadata.leading_digits is None:
+            number_type = _number_type_helper(national, metadata)
+            if number_type != PhoneNumberType.UNKNOWN:
+                return region, number_type
+    return None, PhoneNumberType.UNKNOWN
+
+
 @lru_cache(maxsize=262144)
 def _parse(number: str, region: str) -> tuple[str, str, str, str] | Rejection:
     """Parse a cleaned ``number`` (``+digits`` or national digits); cached on the cleaned form."""
@@ -160,13 +184,7 @@ def _parse(number: str, region: str) -> tuple[str, str, str, str] | Rejection:
         parsed = phonenumbers.parse(number, region)
     except NumberParseException as error:
         return Rejection(*_PARSE_ERRORS.get(error.error_type, ("invalid_number", "not a phone number")))
-    # The region first, then the type against that region's metadata: ``number_type`` would look
-    # the region up again (for +1, +7 or +44 that means trying each region's patterns in turn).
-    number_region = phonenumbers.region_code_for_number(parsed)
-    metadata = number_region and PhoneMetadata.metadata_for_region_or_calling_code(parsed.country_code or 0,
-                                                                                   number_region)
-    number_type = (_number_type_helper(phonenumbers.national_significant_number(parsed), metadata) if metadata
-                   else PhoneNumberType.UNKNOWN)
+    number_region, number_type = _region_and_type(parsed)
     if number_type == PhoneNumberType.UNKNOWN:
         # Invalid: say why, by length if that is the reason. An invalid number has no region of
         # its own; name the one its country code belongs to.

@@ -33,13 +33,18 @@ PLACEHOLDERS = frozenset({
 })
 
 
-@lru_cache(maxsize=65536)
 def clean_text(text: str) -> str:
     """Return ``text`` NFKC-normalized, without control/format/symbol characters, spaces collapsed."""
     if text.isascii() and text.isprintable():
         # The only whitespace printable ASCII has is the space: without a double one there is
-        # nothing to collapse.
+        # nothing to collapse. This is cheaper than a cache lookup, so only other text is cached.
         return text.strip() if "  " not in text else _SPACES.sub(" ", text).strip()
+    return _clean_unicode(text)
+
+
+@lru_cache(maxsize=65536)
+def _clean_unicode(text: str) -> str:
+    """Return ``clean_text`` of text that is not all printable ASCII."""
     # Symbols go before NFKC as well as after it: NFKC spells some of them out as letters
     # ("™" → "TM", "℠" → "SM"), which would otherwise glue onto the word they follow. The last
     # NFKC composes what a dropped character kept apart ("e", ZWSP, U+0301 → "é").
