@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from resolvers.normalize import country, phone
 from resolvers.normalize.address import PostalAddress, normalize_address
@@ -255,6 +255,7 @@ def normalize_record(record: RecordIn, *, default_region: str) -> NormalizedReco
     )
 
 
+@cache  # once per process: freezing again would also freeze whatever garbage is pending then
 def preload() -> None:
     """Load the reference data normalization otherwise loads on first use: CLDR country names, phone metadata.
 
