@@ -12,7 +12,7 @@ keys with a changed record are exactly the ones whose clusters the change can af
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -145,33 +145,30 @@ def profile_candidates(clusters: dict[int, list[int]], records: Sequence[MatchRe
     for root in sorted(clusters):
         for key in _cluster_keys(clusters[root], records):
             blocks[key].append(root)
-    exclusive: dict[int, dict[str, set[str]]] = {}
+    exclusive: dict[int, frozenset[tuple[str, str]]] = {}
 
-    def exclusive_values(root: int) -> dict[str, set[str]]:
+    def exclusive_values(root: int) -> frozenset[tuple[str, str]]:
+        """Return the cluster's values of the exclusive kinds, as (kind, value)."""
         if root not in exclusive:
-            values: dict[str, set[str]] = defaultdict(set)
-            for i in clusters[root]:
-                for value, _ in records[i].identifiers:
-                    kind = exclusive_kind(value)
-                    if kind in _EXCLUSIVE_KINDS:
-                        values[kind].add(value)
-            exclusive[root] = values
+            exclusive[root] = frozenset((kind, value) for i in clusters[root] for value, _ in records[i].identifiers
+                                        if (kind := exclusive_kind(value)) in _EXCLUSIVE_KINDS)
         return exclusive[root]
 
     context: dict[tuple[int, int], tuple[int, int]] = {}
-    for key in sorted(blocks):
-        roots = blocks[key]
+    for key, roots in blocks.items():
         if holders[key] > config.max_name_block or key in crowded:
             disabled.append((key, holders[key]))
             continue
         if len(roots) < 2:
             continue
-        people = max(len({v for r in roots for v in exclusive_values(r).get(kind, ())}) for kind in _EXCLUSIVE_KINDS)
+        values = {pair for root in roots for pair in exclusive_values(root)}
+        people = max(Counter(kind for kind, _ in values).values()) if values else 0
+        here = (len(roots), people)
         for i, a in enumerate(roots):
             for b in roots[i + 1:]:
                 previous = context.get((a, b))
-                if previous is None or (len(roots), people) < previous:
-                    context[(a, b)] = (len(roots), people)
+                if previous is None or here < previous:
+                    context[(a, b)] = here
     return context
 
 

@@ -146,7 +146,7 @@ def resolve_matched(matched: Sequence[MatchRecord], *, config: ResolverConfig,
     _overrides(matched, clusters, must_link, applied, refused)
     collect_applied, collect_refused = (applied, refused) if explain else (None, None)
     groups = identifier_groups(matched, config, disabled, crowded)
-    _apply(identifier_edges(matched, groups, sorted(groups)), stage="identifier", records=matched,
+    _apply(identifier_edges(matched, groups, sorted(groups), explain=explain), stage="identifier", records=matched,
            clusters=clusters, applied=collect_applied, refused=collect_refused)
     _apply(_profile_pairs(matched, clusters, config, disabled, crowded), stage="profile", records=matched,
            clusters=clusters, applied=collect_applied, refused=collect_refused)

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from resolvers.blocking import IdentifierGroup, name_order, value_people
+from resolvers.blocking import IdentifierGroup, ValuePeople, name_order, value_people
 from resolvers.clustering import dates_conflict
-from resolvers.compare import Level, name_levels, names_conflict
+from resolvers.compare import Level, name_levels
 from resolvers.features import IdentifierClass, MatchRecord, exclusive_kind, mailbox_forms
 from resolvers.name_frequency import is_common_name
 from resolvers.normalize.names import PersonName
@@ -39,48 +39,66 @@ _EXTRA_IDENTIFIER_BONUS = 0.5
 
 # --- stage 1 ----------------------------------------------------------------------------------
 
-def _name_bonus(a: PersonName | None, b: PersonName | None) -> tuple[float, list[str]]:
-    first, last = name_levels(a, b)
-    score, evidence = 0.0, []
-    if first.strong:
-        score += _NAME_PART_BONUS
-        evidence.append(f"given_name:{first.name.lower()}")
-    if last.strong or last == Level.PARTIAL:
-        score += _NAME_PART_BONUS
-        evidence.append(f"surname:{last.name.lower()}")
-    return score, evidence
+def _name_bonus(first: Level, last: Level) -> float:
+    """Return the bonus of agreeing name parts, from their comparison levels."""
+    return _NAME_PART_BONUS * (first.strong + (last.strong or last == Level.PARTIAL))
+
+
+def _name_evidence(first: Level, last: Level) -> tuple[str, ...]:
+    """Return the evidence ``_name_bonus`` counts, for an explanation."""
+    given = (f"given_name:{first.name.lower()}",) if first.strong else ()
+    surname = (f"surname:{last.name.lower()}",) if last.strong or last == Level.PARTIAL else ()
+    return given + surname
+
+
+def _linkable_runs(members: list[int], people: ValuePeople, trusted: bool) -> list[list[int]]:
+    """Return the runs of a group's members that one value may link pairwise, in member order.
+
+    A personal value seen with one person links all its records; any other value links only
+    records whose names put them in the same person-like group.
+    """
+    if trusted:
+        return [members]
+    runs: dict[int, list[int]] = defaultdict(list)
+    for member in members:
+        person = people.person_of.get(member)
+        if person is not None:
+            runs[person].append(member)
+    return [run for run in runs.values() if len(run) > 1]
 
 
 def identifier_edges(records: Sequence[MatchRecord], groups: dict[str, IdentifierGroup],
-                     values: Iterable[str]) -> list[ScoredPair]:
-    """Score the pairs of records that share one of ``values``; return the edges worth a merge."""
+                     values: Iterable[str], *, explain: bool = True) -> list[ScoredPair]:
+    """Score the pairs of records that share one of ``values``; return the edges worth a merge.
+
+    With ``explain=False`` the edges carry no evidence (a batch run needs only the scores).
+    """
     usable_by_pair: dict[tuple[int, int], list[tuple[str, IdentifierClass]]] = defaultdict(list)
     for value in values:
         group = groups[value]
-        members, klass = group.members, group.klass
-        people = value_people(members, records)
-        # A personal value seen with one person links all its records; any other value links
-        # only records whose names put them in the same person-like group.
-        trusted = klass == IdentifierClass.PERSONAL and not people.shared
+        people = value_people(group.members, records)
+        trusted = group.klass == IdentifierClass.PERSONAL and not people.shared
         national = value.startswith("phone_national:")
-        person_of = people.person_of
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
-                if national and value in records[a].certain_nationals and value in records[b].certain_nationals:
-                    continue  # two numbers of known countries: same digits, different numbers
-                if trusted or (a in person_of and person_of[a] == person_of.get(b)):
-                    usable_by_pair[(a, b)].append((value, klass))
+        entry = (value, group.klass)
+        for run in _linkable_runs(group.members, people, trusted):
+            # Two numbers of known countries with the same national digits are different numbers.
+            certain = [national and value in records[m].certain_nationals for m in run]
+            for i, a in enumerate(run):
+                for j in range(i + 1, len(run)):
+                    if not (certain[i] and certain[j]):
+                        usable_by_pair[(a, run[j])].append(entry)
     edges = []
     for (a, b), usable in usable_by_pair.items():
         ra, rb = records[a], records[b]
-        if names_conflict(ra.name, rb.name):
+        first, last = name_levels(ra.name, rb.name)
+        if first == Level.DIFFERENT or last == Level.DIFFERENT:
             continue
         if ra.date_of_birth and rb.date_of_birth and dates_conflict(ra.date_of_birth, rb.date_of_birth):
             continue
         best = max(_CLASS_WEIGHT[k] for _, k in usable)
-        bonus, name_evidence = _name_bonus(ra.name, rb.name)
-        score = best + _EXTRA_IDENTIFIER_BONUS * (len(usable) - 1) + bonus
-        edges.append((score, a, b, tuple(f"shared:{v}" for v, _ in usable) + tuple(name_evidence)))
+        score = best + _EXTRA_IDENTIFIER_BONUS * (len(usable) - 1) + _name_bonus(first, last)
+        evidence = tuple(f"shared:{v}" for v, _ in usable) + _name_evidence(first, last) if explain else ()
+        edges.append((score, a, b, evidence))
     return edges
 
 
