@@ -10,6 +10,9 @@ Rules (deterministic; ties broken by record key):
   unknown sources last), the most recent record;
 * channels: each source touched, with counts and first/last seen;
 * timeline: every record ordered by ``observed_at`` — the person's cross-channel journey.
+
+Survivorship reads only a few facts of each record (``ProfileFacts``): a service keeps them with the
+record's stored form, so a profile is rebuilt without normalizing its records again.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from datetime import datetime
 from resolvers.config import ResolverConfig
 from resolvers.records import NormalizedRecord, RecordKey
 
-__all__ = ["GoldenProfile", "Seen", "TimelineEntry", "golden_profile"]
+__all__ = ["GoldenProfile", "ProfileFacts", "Seen", "TimelineEntry", "golden_profile", "golden_profile_of", "profile_facts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,41 @@ class GoldenProfile:
     records: tuple[RecordKey, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileFacts:
+    """What survivorship reads of one record: its key, time, name, identifiers, company and job title."""
+
+    key: RecordKey
+    observed_at: datetime | None
+    name: str | None  # display form
+    complete_name: bool  # both a given name (not an initial) and a surname
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]  # E.164, or ``national:<digits>`` for a number of unknown country
+    linkedin: tuple[str, ...]
+    handles: tuple[str, ...]  # ``platform:handle``
+    external_ids: tuple[str, ...]  # ``namespace:value``
+    company: str | None  # display form
+    job_title: str | None
+
+
+def profile_facts(record: NormalizedRecord) -> ProfileFacts:
+    """Return the facts of a normalized record that its profile's survivorship reads."""
+    name = record.name
+    return ProfileFacts(
+        key=record.key,
+        observed_at=record.observed_at,
+        name=name.display or None if name else None,
+        complete_name=bool(name and name.first and name.last and not name.initial_only and not name.ambiguous),
+        emails=tuple(e.key for e in record.emails),
+        phones=tuple(p.e164 or f"national:{p.national}" for p in record.phones),
+        linkedin=tuple(p.value for p in record.linkedin),
+        handles=tuple(f"{h.platform}:{h.handle}" for h in record.handles),
+        external_ids=tuple(f"{ns}:{v}" for ns, v in record.external_ids),
+        company=record.company.display if record.company else None,
+        job_title=record.job_title,
+    )
+
+
 def _time_key(moment: datetime | None) -> float:
     return moment.timestamp() if moment else float("-inf")
 
@@ -80,7 +118,7 @@ class _Tally:
             self.last = moment if self.last is None or moment > self.last else self.last
 
 
-def _seen(records: Sequence[NormalizedRecord], values: Callable[[NormalizedRecord], Iterable[str]]) -> tuple[Seen, ...]:
+def _seen(records: Sequence[ProfileFacts], values: Callable[[ProfileFacts], Iterable[str]]) -> tuple[Seen, ...]:
     """Count each distinct value over ``records``, with first and last observation."""
     tallies: dict[str, _Tally] = {}
     for record in records:
@@ -90,49 +128,52 @@ def _seen(records: Sequence[NormalizedRecord], values: Callable[[NormalizedRecor
     return tuple(sorted(seen, key=lambda s: (-s.count, -_time_key(s.last_seen), s.value)))
 
 
-def _display_name(records: Sequence[NormalizedRecord]) -> str | None:
+def _display_name(records: Sequence[ProfileFacts]) -> str | None:
     candidates: dict[str, tuple[int, int, float]] = {}
     for record in records:
-        name = record.name
-        if name is None or not name.display:
+        if not record.name:
             continue
-        complete = int(bool(name.first and name.last and not name.initial_only and not name.ambiguous))
-        count, _, latest = candidates.get(name.display, (0, complete, float("-inf")))
-        candidates[name.display] = (count + 1, complete, max(latest, _time_key(record.observed_at)))
+        count, _, latest = candidates.get(record.name, (0, int(record.complete_name), float("-inf")))
+        candidates[record.name] = (count + 1, int(record.complete_name), max(latest, _time_key(record.observed_at)))
     if not candidates:
         return None
     return min(candidates, key=lambda d: (-candidates[d][1], -candidates[d][0], -candidates[d][2], d))
 
 
-def _trusted_latest(records: Sequence[NormalizedRecord], value: Callable[[NormalizedRecord], str | None],
+def _trusted_latest(records: Sequence[ProfileFacts], value: Callable[[ProfileFacts], str | None],
                     trust: Sequence[str]) -> str | None:
     """Return ``value`` from the most trusted source that has one, most recent record first."""
     rank = {source: i for i, source in enumerate(trust)}
     holders = [r for r in records if value(r)]
     if not holders:
         return None
-    best = min(holders, key=lambda r: (rank.get(r.source, len(rank)), -_time_key(r.observed_at), r.key))
+    best = min(holders, key=lambda r: (rank.get(r.key[0], len(rank)), -_time_key(r.observed_at), r.key))
     return value(best)
 
 
 def golden_profile(records: Iterable[NormalizedRecord], *, config: ResolverConfig | None = None) -> GoldenProfile:
     """Return the golden profile of one cluster of records."""
+    return golden_profile_of(map(profile_facts, records), config=config)
+
+
+def golden_profile_of(records: Iterable[ProfileFacts], *, config: ResolverConfig | None = None) -> GoldenProfile:
+    """Return the golden profile of one cluster, from its records' facts (see ``profile_facts``)."""
     config = config or ResolverConfig()
     ordered = sorted(records, key=lambda r: (_time_key(r.observed_at), r.key))
     moments = [r.observed_at for r in ordered if r.observed_at is not None]
     return GoldenProfile(
         display_name=_display_name(ordered),
-        names=_seen(ordered, lambda r: [r.name.display] if r.name and r.name.display else []),
-        emails=_seen(ordered, lambda r: [e.key for e in r.emails]),
-        phones=_seen(ordered, lambda r: [p.e164 or f"national:{p.national}" for p in r.phones]),
-        linkedin=_seen(ordered, lambda r: [p.value for p in r.linkedin]),
-        handles=_seen(ordered, lambda r: [f"{h.platform}:{h.handle}" for h in r.handles]),
-        external_ids=_seen(ordered, lambda r: [f"{ns}:{v}" for ns, v in r.external_ids]),
-        company=_trusted_latest(ordered, lambda r: r.company.display if r.company else None, config.source_trust),
+        names=_seen(ordered, lambda r: [r.name] if r.name else []),
+        emails=_seen(ordered, lambda r: r.emails),
+        phones=_seen(ordered, lambda r: r.phones),
+        linkedin=_seen(ordered, lambda r: r.linkedin),
+        handles=_seen(ordered, lambda r: r.handles),
+        external_ids=_seen(ordered, lambda r: r.external_ids),
+        company=_trusted_latest(ordered, lambda r: r.company, config.source_trust),
         job_title=_trusted_latest(ordered, lambda r: r.job_title, config.source_trust),
-        channels=_seen(ordered, lambda r: [r.source]),
+        channels=_seen(ordered, lambda r: [r.key[0]]),
         first_seen=min(moments) if moments else None,
         last_seen=max(moments) if moments else None,
-        timeline=tuple(TimelineEntry(r.observed_at, r.source, r.source_record_id) for r in ordered),
+        timeline=tuple(TimelineEntry(r.observed_at, r.key[0], r.key[1]) for r in ordered),
         records=tuple(sorted(r.key for r in ordered)),
     )

@@ -39,20 +39,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from resolvers import NormalizedRecord, RecordIn, RecordKey, normalize_record
+from resolvers import Issue, RecordIn, RecordKey, normalize_record
 from resolvers.blocking import key_bound, record_keys
 from resolvers.config import ResolverConfig
 from resolvers.engine import Resolution, resolve_matched
 from resolvers.features import MatchRecord, from_wire, match_record, to_wire, wire_from_json, wire_to_json
 from resolvers.incremental import ClusterChange, IdAssignment, ProfileEvent, assign_profile_ids, diff_partitions
-from resolvers.profiles import golden_profile
+from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
 from service import store
 from service.db import SQLITE_IMMEDIATE
-from service.schemas import golden_public, normalized_record_public
+from service.schemas import golden_public, normalized_record_public, profile_facts_from_json
 from service.tables import LinkRow, RecordRow
 
-__all__ = ["ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "closure", "content_hash",
-           "in_transaction", "prepare", "remove_link", "utc_now"]
+__all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "apply_resolution",
+           "closure", "content_hash", "in_transaction", "link_pairs", "prepare", "remove_link", "stored_facts",
+           "utc_now"]
 
 T = TypeVar("T")
 _RETRIES = 8
@@ -64,22 +65,27 @@ _RETRYABLE = frozenset({"40001", "40P01"})
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A record ready to store: its raw body, normalized and match forms, content hash and keys."""
+    """A record ready to store and resolve: its stored forms (as text), candidate keys and profile facts.
 
-    raw: dict[str, Any]
-    record: RecordIn
-    normalized: NormalizedRecord
-    match: MatchRecord
+    Everything here is worked out by whoever prepares the record (for imports, the worker
+    processes), not inside the write transaction.
+    """
+
+    key: RecordKey
     content_hash: str
-    # The stored text of the normalized and match forms: worked out by whoever prepares the
-    # record (for imports, the worker processes), not inside the write transaction.
-    normalized_json: str
+    raw: str  # the body as received, as JSON text
+    observed_at: datetime | None  # naive UTC, as stored
+    normalized: str  # ``NormalizedRecordPublic`` as JSON text
     match_json: str
+    keys: tuple[str, ...]  # ``blocking.record_keys`` of the match form
+    facts: ProfileFacts
+    issues: tuple[Issue, ...] = ()
+    match: MatchRecord | None = None  # the match form when at hand; else read from ``match_json``
 
     @property
-    def key(self) -> RecordKey:
-        """Return ``(source, source_record_id)``."""
-        return self.record.key
+    def match_form(self) -> MatchRecord:
+        """Return the match form."""
+        return self.match if self.match is not None else _match(self.match_json)
 
 
 @dataclass(slots=True)
@@ -110,15 +116,18 @@ def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig) ->
     """Normalize a validated record and reduce it to what storage and resolution need."""
     normalized = normalize_record(record, default_region=config.default_region)
     match = match_record(normalized, index=-1, multi_valued=config.multi_valued_namespaces)
-    return Prepared(raw=raw, record=record, normalized=normalized, match=match, content_hash=content_hash(raw),
-                    normalized_json=normalized_record_public(normalized).model_dump_json(),
-                    match_json=wire_to_json(to_wire(match)))
+    observed = record.observed_at
+    return Prepared(key=record.key, content_hash=content_hash(raw), raw=json.dumps(raw, ensure_ascii=False),
+                    observed_at=observed.replace(tzinfo=None) if observed else None,
+                    normalized=normalized_record_public(normalized).model_dump_json(),
+                    match_json=wire_to_json(to_wire(match)), keys=tuple(record_keys(match)),
+                    facts=profile_facts(normalized), issues=normalized.issues, match=match)
 
 
 @lru_cache(maxsize=65536)
-def _normalized_from_raw(raw: str, default_region: str) -> NormalizedRecord:
-    """Re-normalize a stored raw record (for golden profiles); cached on the raw text."""
-    return normalize_record(RecordIn.model_validate_json(raw), default_region=default_region)
+def stored_facts(normalized: str) -> ProfileFacts:
+    """Return the survivorship facts of a stored record from its normalized form; cached on the text."""
+    return profile_facts_from_json(normalized)
 
 
 def utc_now() -> datetime:
@@ -132,31 +141,41 @@ def _new_profile_id() -> str:
 
 # --- the affected records -------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class Affected:
+    """The stored records a change can affect: their ids and keys, and the stored count of every key seen."""
+
+    ids: set[int] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    keys: dict[int, list[str]] = field(default_factory=dict)
+
+
 def closure(session: Session, *, seed_keys: set[str], seed_ids: set[int], delta: dict[str, int],
-             config: ResolverConfig, follow_links: bool = True) -> tuple[set[int], dict[str, int]]:
-    """Return the ids of every record a change can affect, and the counts of the keys seen.
+            config: ResolverConfig, follow_links: bool = True) -> Affected:
+    """Return every stored record a change can affect, with the counts of the keys seen on the way.
 
     ``delta`` is how the change alters each key's number of holders: a key is followed when it is
     within its bound before or after the change. ``follow_links=False`` (no must-link is stored)
     skips the chase along must-links.
     """
-    ids: set[int] = set()
-    counts: dict[str, int] = {}
+    found = Affected()
     seen: set[str] = set()
     frontier, arrived = set(seed_keys), set(seed_ids)
     while frontier or arrived:
         seen |= frontier
-        counts.update(dict.fromkeys(frontier, 0))
-        counts.update(store.key_counts(session, keys=frontier))
+        found.counts.update(dict.fromkeys(frontier, 0))
+        found.counts.update(store.key_counts(session, keys=frontier))
         usable = {key for key in frontier
-                  if min(counts[key], counts[key] + delta.get(key, 0)) <= key_bound(key, config)}
-        arrived |= store.holders(session, keys=usable) - ids
+                  if min(found.counts[key], found.counts[key] + delta.get(key, 0)) <= key_bound(key, config)}
+        arrived |= store.holders(session, keys=usable) - found.ids
         if follow_links:
-            arrived |= _linked(session, ids=arrived, known=ids | arrived)
-        ids |= arrived
-        frontier = {key for keys in store.keys_of_records(session, ids=arrived).values() for key in keys} - seen
+            arrived |= _linked(session, ids=arrived, known=found.ids | arrived)
+        found.ids |= arrived
+        keys = store.keys_of_records(session, ids=arrived)
+        found.keys.update(keys)
+        frontier = {key for held in keys.values() for key in held} - seen
         arrived = set()
-    return ids, counts
+    return found
 
 
 def _linked(session: Session, *, ids: set[int], known: set[int]) -> set[int]:
@@ -199,9 +218,16 @@ def _key_delta(old_keys: dict[int, list[str]], leaving: set[int], arriving: Sequ
         for key in old_keys.get(record_id, []):
             delta[key] -= 1
     for prepared in arriving:
-        for key in record_keys(prepared.match):
+        for key in prepared.keys:
             delta[key] += 1
     return delta
+
+
+def link_pairs(session: Session, *, keys: Iterable[RecordKey]) -> dict[str, list[tuple[RecordKey, RecordKey]]]:
+    """Return the stored must-links and cannot-links among ``keys``, by kind."""
+    links = store.links_among(session, keys=keys)
+    return {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
+            for kind in store.LINK_KINDS}
 
 
 def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRecord], changed: Sequence[Prepared],
@@ -209,61 +235,67 @@ def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRec
                       any_links: bool) -> Resolution:
     """Resolve the affected records as they are after the change, with the stored overrides."""
     after: dict[RecordKey, MatchRecord] = {key: _match(row.match) for key, row in rows.items() if key not in deletes}
-    after.update({prepared.key: prepared.match for prepared in changed})
+    after.update({prepared.key: prepared.match_form for prepared in changed})
     matched = [after[key].at(i) for i, key in enumerate(sorted(after))]
-    links = store.links_among(session, keys=set(after)) if any_links else []
-    pairs = {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
-             for kind in store.LINK_KINDS}
+    pairs = link_pairs(session, keys=set(after)) if any_links else {kind: [] for kind in store.LINK_KINDS}
     return resolve_matched(matched, config=config, explain=False, crowded=crowded,
                            must_link=pairs["must"], cannot_link=pairs["cannot"])
 
 
 def _record_values(prepared: Prepared, *, profile_id: str, now: datetime) -> dict[str, Any]:
     """Return the column values of one record as stored (everything but its row id and creation time)."""
-    observed = prepared.record.observed_at
     return {"source": prepared.key[0], "source_record_id": prepared.key[1], "content_hash": prepared.content_hash,
-            "raw": json.dumps(prepared.raw, ensure_ascii=False),
-            "normalized": prepared.normalized_json, "match": prepared.match_json,
-            "observed_at": observed.replace(tzinfo=None) if observed else None,
-            "profile_id": profile_id, "updated_at": now}
+            "raw": prepared.raw, "normalized": prepared.normalized, "match": prepared.match_json,
+            "observed_at": prepared.observed_at, "profile_id": profile_id, "updated_at": now}
 
 
-def _write_records(session: Session, *, changed: Sequence[Prepared], existing: dict[RecordKey, RecordRow],
-                   profile_of: dict[RecordKey, str], now: datetime, with_rows: bool) -> list[RecordOutcome]:
+def _write_records(session: Session, *, changed: Sequence[Prepared], existing: dict[RecordKey, int],
+                   profile_of: dict[RecordKey, str], now: datetime,
+                   rows: dict[RecordKey, RecordRow] | None) -> list[RecordOutcome]:
     """Insert or update the changed records and their keys, set-based; return their outcomes.
 
-    New rows go in as one batched ``INSERT ... RETURNING`` without building ORM objects (the bulk
-    path's hot spot); ``with_rows`` builds the rows of new records for callers that answer with them.
+    ``existing`` holds the row ids of the changed records already stored. New rows go in as one
+    batched ``INSERT ... RETURNING`` and updated ones as one batched ``UPDATE``, without ORM objects
+    (the bulk path's hot spot). With ``rows`` (the stored rows of the existing records, or an empty
+    dict), the outcomes carry each record's row as stored now, for callers that answer with it.
     """
     ids: dict[RecordKey, int] = {}
     fresh: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for prepared in changed:
         values = _record_values(prepared, profile_id=profile_of[prepared.key], now=now)
-        row = existing.get(prepared.key)
-        if row is None:
-            fresh.append({**values, "created_at": now})
+        if prepared.key in existing:
+            ids[prepared.key] = existing[prepared.key]
+            updated.append({"row_id": existing[prepared.key], **values})
         else:
-            for name, value in values.items():
-                setattr(row, name, value)
-            ids[prepared.key] = row.id or -1
-    session.flush()  # the updated rows, as one UPDATE batch
+            fresh.append({**values, "created_at": now})
+    store.update_records(session, values=updated)
     ids.update(store.insert_records(session, values=fresh))
     store.delete_keys(session, record_ids=[ids[p.key] for p in changed if p.key in existing])
-    store.insert_keys(session, keys=[(ids[p.key], key) for p in changed for key in record_keys(p.match)])
+    store.insert_keys(session, keys=[(ids[p.key], key) for p in changed for key in p.keys])
+    if rows is None:
+        return [RecordOutcome(p.key, "updated" if p.key in existing else "created", profile_of[p.key]) for p in changed]
+    for values in updated:
+        # An ORM row the caller may answer with: keep it true without reading it back.
+        row = rows[(values["source"], values["source_record_id"])]
+        for name, value in values.items():
+            if name != "row_id":
+                set_committed_value(row, name, value)
     # The stored row of a new record is its column values and its id: no need to read it back.
-    keyed = (((values["source"], values["source_record_id"]), values) for values in fresh)
-    created = {key: RecordRow(id=ids[key], **values) for key, values in keyed} if with_rows else {}
+    created = {(v["source"], v["source_record_id"]): RecordRow(id=ids[(v["source"], v["source_record_id"])], **v)
+               for v in fresh}
     return [RecordOutcome(p.key, "updated" if p.key in existing else "created", profile_of[p.key],
-                          existing.get(p.key) or created.get(p.key)) for p in changed]
+                          rows.get(p.key) or created.get(p.key)) for p in changed]
 
 
 def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
                     assignment: IdAssignment, known: set[str], rows: dict[RecordKey, store.StoredRecord],
-                    fresh: dict[RecordKey, NormalizedRecord], config: ResolverConfig,
+                    fresh: dict[RecordKey, ProfileFacts], config: ResolverConfig,
                     now: datetime) -> list[ProfileEvent]:
     """Write golden profiles of changed clusters and retire merged and erased ids; return all events.
 
-    ``known`` holds the ids of the stored profiles the change started from.
+    ``known`` holds the ids of the stored profiles the change started from; ``fresh`` the facts of
+    the records the change writes (the others' are read from their stored normalized form).
     """
     events = list(assignment.events)
     edited = set(fresh)
@@ -276,9 +308,8 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
     updates: list[dict[str, Any]] = []
     for cluster in stale:
         profile_id = assignment.ids[cluster]
-        members = [fresh[key] if key in fresh else _normalized_from_raw(rows[key].raw, config.default_region)
-                   for key in cluster]
-        golden = golden_public(profile_id, golden_profile(members, config=config)).model_dump_json()
+        members = [fresh[key] if key in fresh else stored_facts(rows[key].normalized) for key in cluster]
+        golden = golden_public(profile_id, golden_profile_of(members, config=config)).model_dump_json()
         values = {"id": profile_id, "status": "active", "merged_into": None, "golden": golden,
                   "record_count": len(cluster), "updated_at": now}
         if profile_id in known:
@@ -298,39 +329,17 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
     return events
 
 
-def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
-                 config: ResolverConfig, extra_seeds: Iterable[RecordKey] = (),
-                 with_rows: bool = True) -> ChangeOutcome:
-    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction.
+def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[RecordKey, store.StoredRecord],
+                     changed: Sequence[Prepared], deletes: Sequence[RecordKey], existing: dict[RecordKey, int],
+                     resolution: Resolution, config: ResolverConfig, now: datetime,
+                     orm_rows: dict[RecordKey, RecordRow] | None = None) -> None:
+    """Store a resolution of the affected records: their profiles, the changed records, the change feed.
 
-    ``with_rows=False`` leaves the stored row out of the outcomes of created records (bulk imports).
+    ``rows`` are the stored records the change affects (as they were before it), ``changed`` the
+    records it writes (``existing``: the row ids of those already stored), ``deletes`` the records it
+    erases, and ``resolution`` the partition of the affected records after the change. The outcome's
+    records and events are added to ``outcome``; ``orm_rows`` as in ``_write_records``.
     """
-    now = utc_now()
-    outcome = ChangeOutcome()
-    by_key = {p.key: p for p in upserts}
-    seeds = list(extra_seeds)
-    existing = store.records_by_keys(session, keys=[*by_key, *deletes, *seeds])
-    changed = [p for p in by_key.values() if p.key not in existing or existing[p.key].content_hash != p.content_hash]
-    changed_keys = {p.key for p in changed}
-    outcome.records.extend(RecordOutcome(key, "unchanged", existing[key].profile_id, existing[key])
-                           for key in by_key if key not in changed_keys)
-    outcome.records.extend(RecordOutcome(k, "not_found", None) for k in deletes if k not in existing)
-    touched = [existing[k] for k in {*changed_keys, *deletes, *seeds} if k in existing]
-    if not changed and not touched:
-        return outcome
-    touched_ids = {row.id for row in touched if row.id is not None}
-    leaving = {existing[k].id for k in {*changed_keys, *deletes} if k in existing and existing[k].id}
-    old_keys = store.keys_of_records(session, ids=touched_ids)
-    delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
-    seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
-    link_kinds = store.link_kinds(session)
-    ids, counts = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config,
-                          follow_links="must" in link_kinds)
-    rows = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=ids)}
-    # Every key of every loaded record was on a frontier, so its count is known.
-    crowded = frozenset(k for k, n in counts.items() if n + delta.get(k, 0) > key_bound(k, config))
-    resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
-                                   config=config, any_links=bool(link_kinds))
     previous: dict[str, list[RecordKey]] = defaultdict(list)
     for record_key, row in rows.items():
         previous[row.profile_id].append(record_key)
@@ -343,18 +352,58 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     store.delete_records(session, ids=[rows[k].id for k in deletes if k in rows])
     store.delete_links_of(session, keys=[k for k in deletes if k in rows])
     outcome.records.extend(_write_records(session, changed=changed, existing=existing, profile_of=profile_of,
-                                          now=now, with_rows=with_rows))
+                                          now=now, rows=orm_rows))
+    changed_keys = {p.key for p in changed}
     moved = {key: profile_of[key] for key, row in rows.items()
              if key in profile_of and key not in changed_keys and row.profile_id != profile_of[key]}
     store.set_profile_ids(session, profile_of=[(rows[key].id, profile) for key, profile in moved.items()], now=now)
     for key, profile in moved.items():
-        if key in existing:  # an ORM row the caller may answer with: keep it true
-            set_committed_value(existing[key], "profile_id", profile)
-            set_committed_value(existing[key], "updated_at", now)
+        if orm_rows and key in orm_rows:  # an ORM row the caller may answer with: keep it true
+            set_committed_value(orm_rows[key], "profile_id", profile)
+            set_committed_value(orm_rows[key], "updated_at", now)
     outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
-    fresh = {p.key: p.normalized for p in changed}
-    outcome.events = _write_profiles(session, resolution=resolution, changes=changes, assignment=assignment,
-                                     known=set(created), rows=rows, fresh=fresh, config=config, now=now)
+    outcome.events.extend(_write_profiles(
+        session, resolution=resolution, changes=changes, assignment=assignment, known=set(created), rows=rows,
+        fresh={p.key: p.facts for p in changed}, config=config, now=now))
+
+
+def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
+                 config: ResolverConfig, extra_seeds: Iterable[RecordKey] = (),
+                 with_rows: bool = True) -> ChangeOutcome:
+    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction.
+
+    ``with_rows=False`` leaves the stored rows out of the outcomes.
+    """
+    now = utc_now()
+    outcome = ChangeOutcome()
+    by_key = {p.key: p for p in upserts}
+    seeds = list(extra_seeds)
+    existing = store.records_by_keys(session, keys=[*by_key, *deletes, *seeds])
+    changed = [p for p in by_key.values() if p.key not in existing or existing[p.key].content_hash != p.content_hash]
+    changed_keys = {p.key for p in changed}
+    outcome.records.extend(RecordOutcome(key, "unchanged", existing[key].profile_id,
+                                         existing[key] if with_rows else None)
+                           for key in by_key if key not in changed_keys)
+    outcome.records.extend(RecordOutcome(k, "not_found", None) for k in deletes if k not in existing)
+    touched = [existing[k] for k in {*changed_keys, *deletes, *seeds} if k in existing]
+    if not changed and not touched:
+        return outcome
+    touched_ids = {row.id for row in touched if row.id is not None}
+    leaving = {existing[k].id for k in {*changed_keys, *deletes} if k in existing and existing[k].id}
+    old_keys = store.keys_of_records(session, ids=touched_ids)
+    delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
+    seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
+    link_kinds = store.link_kinds(session)
+    affected = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config,
+                       follow_links="must" in link_kinds)
+    rows = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=affected.ids)}
+    # Every key of every loaded record was on a frontier, so its count is known.
+    crowded = frozenset(k for k, n in affected.counts.items() if n + delta.get(k, 0) > key_bound(k, config))
+    resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
+                                   config=config, any_links=bool(link_kinds))
+    apply_resolution(session, outcome=outcome, rows=rows, changed=changed, deletes=deletes,
+                     existing={key: row.id for key, row in existing.items() if row.id is not None},
+                     resolution=resolution, config=config, now=now, orm_rows=existing if with_rows else None)
     return outcome
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resolvers import NormalizedRecord
+from resolvers import Issue
 from service.tables import ProfileRow
 
 if TYPE_CHECKING:
@@ -196,14 +196,13 @@ def observe_change(metrics: Metrics | None, *, outcome: ChangeOutcome, seconds: 
         metrics.profile_events.labels(type=event.type.removeprefix("profile.")).inc()
 
 
-def observe_issues(metrics: Metrics | None, *, records: Iterable[NormalizedRecord]) -> None:
+def observe_issues(metrics: Metrics | None, *, issues: Iterable[Issue]) -> None:
     """Count the values normalization rejected, by kind of field and issue code."""
     if metrics is None:
         return
-    for record in records:
-        for issue in record.issues:
-            kind = _ISSUE_KINDS.get(issue.field.split(".", 1)[0], "other")
-            metrics.identifier_rejections.labels(kind=kind, reason=issue.code).inc()
+    for issue in issues:
+        kind = _ISSUE_KINDS.get(issue.field.split(".", 1)[0], "other")
+        metrics.identifier_rejections.labels(kind=kind, reason=issue.code).inc()
 
 
 def observe_import(metrics: Metrics | None, *, records: int, seconds: float) -> None:

@@ -29,7 +29,7 @@ from resolvers.normalize.rejection import Rejection
 from resolvers.records import RecordKey
 from service import store
 from service.errors import GoneError, InvalidRequestError, NotFoundError
-from service.ingest import closure
+from service.ingest import closure, link_pairs
 from service.schemas import ErrorDetail
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
@@ -165,17 +165,13 @@ def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverCo
     members = store.records_of_profile(session, profile_id=profile.id)
     seed_ids = {row.id for row in members if row.id is not None}
     keys = {key for values in store.keys_of_records(session, ids=seed_ids).values() for key in values}
-    ids, counts = closure(session, seed_keys=keys, seed_ids=seed_ids, delta={}, config=config)
-    rows = sorted(store.records_by_ids(session, ids=ids), key=lambda row: (row.source, row.source_record_id))
+    affected = closure(session, seed_keys=keys, seed_ids=seed_ids, delta={}, config=config)
+    rows = sorted(store.stored_records(session, ids=affected.ids), key=lambda row: (row.source, row.source_record_id))
     matched = [from_wire(wire_from_json(row.match), index=i) for i, row in enumerate(rows)]
-    crowded = frozenset(key for key, count in counts.items() if count > key_bound(key, config))
-    links = store.links_among(session, keys=[(row.source, row.source_record_id) for row in rows])
-    resolution = resolve_matched(
-        matched, config=config, crowded=crowded,
-        must_link=[((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == "must"],
-        cannot_link=[((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links
-                     if lk.kind == "cannot"],
-    )
+    crowded = frozenset(key for key, count in affected.counts.items() if count > key_bound(key, config))
+    pairs = link_pairs(session, keys=[(row.source, row.source_record_id) for row in rows])
+    resolution = resolve_matched(matched, config=config, crowded=crowded, must_link=pairs["must"],
+                                 cannot_link=pairs["cannot"])
     return explain_cluster(resolution, [(row.source, row.source_record_id) for row in members])
 
 

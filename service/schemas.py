@@ -18,11 +18,11 @@ from resolvers.incremental import ProfileEvent
 from resolvers.normalize.address import PostalAddress
 from resolvers.normalize.company import Company
 from resolvers.normalize.email import Email
-from resolvers.normalize.handles import Handle
+from resolvers.normalize.handles import PLATFORMS, Handle
 from resolvers.normalize.linkedin import LinkedIn
 from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
-from resolvers.profiles import GoldenProfile, Seen
+from resolvers.profiles import GoldenProfile, ProfileFacts, Seen
 from resolvers.records import SourceName, SourceRecordId
 from service.tables import ImportRow, RecordRow
 
@@ -42,6 +42,7 @@ __all__ = [
     "StatusPublic",
     "import_public",
     "normalized_record_public",
+    "profile_facts_from_json",
 ]
 
 
@@ -253,6 +254,43 @@ def normalized_record_public(record: NormalizedRecord) -> NormalizedRecordPublic
         country=record.country,
         date_of_birth=record.date_of_birth,
         issues=[_issue(issue) for issue in record.issues],
+    )
+
+
+_HANDLE_KINDS = frozenset(PLATFORMS)
+
+
+def profile_facts_from_json(text: str) -> ProfileFacts:
+    """Return the survivorship facts of a record from its stored normalized form (``normalized_record_public``).
+
+    Equal to ``profile_facts`` of the record it was made from, without normalizing the record again.
+    """
+    record = json.loads(text)
+    name, company, observed = record["name"], record["company"], record["observed_at"]
+    emails, phones, linkedin, handles, external_ids = [], [], [], [], []
+    for identifier in record["identifiers"]:
+        kind, value = identifier["kind"], identifier["value"]
+        if kind == "email":
+            emails.append(value)
+        elif kind == "phone":
+            # A number of unknown country shows its national digits as its value.
+            phones.append(f"national:{value}" if identifier["region_source"] == "unknown" else value)
+        elif kind == "linkedin":
+            linkedin.append(value)
+        elif kind == "external_id":
+            external_ids.append(value)
+        elif kind in _HANDLE_KINDS:
+            handles.append(f"{kind}:{value}")
+    return ProfileFacts(
+        key=(record["source"], record["source_record_id"]),
+        observed_at=datetime.fromisoformat(observed) if observed else None,
+        name=name["display"] or None if name else None,
+        # A name that may be a given name or a surname ("ambiguous") has no surname part.
+        complete_name=bool(name and name["first"] and name["last"] and not name["initial_only"]),
+        emails=tuple(emails), phones=tuple(phones), linkedin=tuple(linkedin), handles=tuple(handles),
+        external_ids=tuple(external_ids),
+        company=company["display"] if company else None,
+        job_title=record["job_title"],
     )
 
 
@@ -553,6 +591,9 @@ class ImportPublic(_Public):
 
     id: str
     state: Literal["queued", "running", "succeeded", "failed"]
+    phase: Literal["staging", "applying"] = Field(description=(
+        "staging: lines are read, checked and staged (counts of lines grow); applying: every staged record "
+        "is resolved and stored in one change (record and profile counts appear when it commits)."))
     format: Literal["ndjson", "csv"]
     content_encoding: Literal["identity", "gzip"]
     bytes: int = Field(description="Size of the body as received.")
@@ -584,8 +625,9 @@ def import_public(row: ImportRow, *, now: datetime) -> ImportPublic:
     eta = None
     if row.state == "running" and 0 < progress < 1 and elapsed > 0:
         eta = round(elapsed * (1 - progress) / progress, 1)
-    return ImportPublic(id=row.id, state=row.state, format=row.format, content_encoding=row.encoding, bytes=row.bytes,
-                        counts=counts, resume_line=row.resume_line, progress=round(progress, 4),
+    return ImportPublic(id=row.id, state=row.state, phase=row.phase, format=row.format,
+                        content_encoding=row.encoding, bytes=row.bytes, counts=counts, resume_line=row.resume_line,
+                        progress=round(progress, 4),
                         records_per_second=round(speed, 1) if speed is not None else None, eta_seconds=eta,
                         message=row.message, created_at=row.created_at, started_at=row.started_at,
                         finished_at=row.finished_at, errors_url=f"/v1/imports/{row.id}/errors")

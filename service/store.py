@@ -40,6 +40,7 @@ __all__ = [
     "repoint_merged",
     "set_profile_ids",
     "stored_records",
+    "update_records",
     "write_profiles",
 ]
 
@@ -54,7 +55,7 @@ _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
 _PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
 _STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
-                         _RECORDS.c.raw, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
+                         _RECORDS.c.normalized, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
 _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
 _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
@@ -104,7 +105,7 @@ class StoredRecord(NamedTuple):
     source: str
     source_record_id: str
     profile_id: str
-    raw: str
+    normalized: str
     match: str
 
 
@@ -143,6 +144,17 @@ def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[s
     for record_id, key in _rows(session, _KEYS_OF, ids):
         found[record_id].append(key)
     return found
+
+
+def update_records(session: Session, *, values: Sequence[dict[str, Any]]) -> None:
+    """Update records by row id (``row_id`` in each mapping) to the other values given, in one batched ``UPDATE``."""
+    if not values:
+        return
+    columns = [name for name in values[0] if name != "row_id"]
+    statement = (update(_RECORDS).where(_RECORDS.c.id == bindparam("row_id"))
+                 .values({name: bindparam(f"new_{name}") for name in columns}))
+    session.connection().execute(statement, [{"row_id": row["row_id"], **{f"new_{n}": row[n] for n in columns}}
+                                             for row in values])
 
 
 def insert_records(session: Session, *, values: Sequence[dict[str, Any]]) -> dict[RecordKey, int]:

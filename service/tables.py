@@ -8,8 +8,8 @@
   ones point at their survivor, erased ones are empty;
 * ``links`` — stewards' must-link and cannot-link overrides between two records;
 * ``changes`` — the ordered change feed; payloads hold profile ids and counts, never personal values;
-* ``imports`` and ``import_errors`` — bulk import jobs (state, counts, the line to resume from) and
-  the lines each rejected;
+* ``imports``, ``import_records`` and ``import_errors`` — bulk import jobs (state, phase, counts, the
+  line to resume from), the records each has staged but not yet applied, and the lines each rejected;
 * ``api_keys`` — API keys: a public id, the SHA-256 of the key (never the key), scopes, revocation;
 * ``audit_log`` — who (key id) did what (links, erasures, exports, key changes) when, under which
   request id; ids and counts only, never personal values.
@@ -21,11 +21,11 @@ Schema changes go through Alembic migrations (``service/migrations``), not ``cre
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ApiKeyRow", "AuditRow", "ChangeRow", "ImportErrorRow", "ImportRow", "LinkRow", "ProfileRow", "RecordKeyRow",
-           "RecordRow"]
+__all__ = ["ApiKeyRow", "AuditRow", "ChangeRow", "ImportErrorRow", "ImportRecordRow", "ImportRow", "LinkRow",
+           "ProfileRow", "RecordKeyRow", "RecordRow"]
 
 
 class RecordRow(SQLModel, table=True):
@@ -107,6 +107,8 @@ class ImportRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     state: str = Field(max_length=16, index=True)
+    # staging (lines are read and staged) or applying (the staged records are resolved and stored).
+    phase: str = Field(default="staging", sa_column=Column(String(16), nullable=False, server_default="staging"))
     format: str = Field(max_length=16)
     encoding: str = Field(max_length=16)
     spool: str = Field(sa_column=Column(Text, nullable=False))
@@ -120,6 +122,28 @@ class ImportRow(SQLModel, table=True):
     started_at: NaiveDatetime | None = None
     finished_at: NaiveDatetime | None = None
     updated_at: NaiveDatetime
+
+
+class ImportRecordRow(SQLModel, table=True):
+    """A record an import has read and prepared but not yet applied: its stored forms and candidate keys.
+
+    One row per record key and job: a later line for the same record replaces the earlier one.
+    """
+
+    __tablename__ = "import_records"
+    __table_args__ = (UniqueConstraint("import_id", "source", "source_record_id", name="uq_import_records_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    import_id: str = Field(sa_column=Column(Text, ForeignKey("imports.id", ondelete="CASCADE"), nullable=False))
+    line: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source: str = Field(max_length=64)
+    source_record_id: str = Field(max_length=256)
+    content_hash: str = Field(max_length=64)
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    normalized: str = Field(sa_column=Column(Text, nullable=False))
+    match: str = Field(sa_column=Column(Text, nullable=False))
+    keys: str = Field(sa_column=Column(Text, nullable=False))  # JSON array of candidate keys
+    observed_at: NaiveDatetime | None = None
 
 
 class ImportErrorRow(SQLModel, table=True):

@@ -86,7 +86,7 @@ def upsert_record(source: SourcePath, source_record_id: RecordIdPath, body: Anno
     outcome = ingest.in_transaction(engine, lambda session: ingest.apply_change(session, upserts=[prepared],
                                                                                  config=config))
     observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="upsert")
-    observe_issues(metrics, records=[prepared.normalized])
+    observe_issues(metrics, issues=prepared.issues)
     (record,) = [r for r in outcome.records if r.key == prepared.key]
     if record.row is None or record.profile_id is None:
         raise AssertionError("an upserted record always has a row and a profile")
@@ -129,7 +129,7 @@ def upsert_batch(body: Annotated[dict[str, Any], Body()], engine: EngineDep, con
     outcome = ingest.in_transaction(engine, lambda session: ingest.apply_change(
         session, upserts=list(prepared.values()), config=config))
     observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="batch")
-    observe_issues(metrics, records=[item.normalized for item in prepared.values()])
+    observe_issues(metrics, issues=[issue for item in prepared.values() for issue in item.issues])
     by_key = {r.key: r for r in outcome.records}
     results = []
     for index, item in enumerate(checked):
