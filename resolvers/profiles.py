@@ -24,7 +24,8 @@ from datetime import datetime
 from resolvers.config import ResolverConfig
 from resolvers.records import NormalizedRecord, RecordKey
 
-__all__ = ["GoldenProfile", "ProfileFacts", "Seen", "TimelineEntry", "golden_profile", "golden_profile_of", "profile_facts"]
+__all__ = ["GoldenProfile", "ProfileFacts", "Seen", "TimelineEntry", "golden_profile", "golden_profile_of",
+           "profile_facts"]
 
 
 @dataclass(frozen=True, slots=True)

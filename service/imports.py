@@ -1,17 +1,25 @@
-"""Bulk import jobs: spool the body to disk, then feed it to the same ingestion as real-time upserts.
+"""Bulk import jobs: spool the body to disk, stage its records, then apply them all as one change.
 
 A job's life: ``POST /v1/imports`` streams the body into a spool file (never whole in memory)
-and stores a ``queued`` job; a runner thread in each server process claims queued jobs, reads
-the spool line by line, has worker processes validate and normalize chunks of lines, and applies
-each chunk with ``ingest.apply_change`` — the engine and the code path of ``PUT /v1/records``.
+and stores a ``queued`` job; a runner thread in each server process claims queued jobs and runs
+them in two phases:
 
-Durability: each chunk commits in one transaction with the job's counts, its rejected lines and
-its resume point (the last line committed). A server killed mid-import leaves the job ``running``
-under its owner (host, process id and runner); a runner that finds the owner gone — the process
-is dead, or its lease ran out — claims the job and carries on from the line after the resume
-point, so no accepted record is lost, and none is stored twice (records are keyed by ``source``
-and ``source_record_id``; a repeated line is ``unchanged``). Importing the same file twice
-changes nothing the second time for the same reason.
+* **staging** — the runner reads the spool line by line, has worker processes validate and
+  normalize chunks of lines, and stages each chunk's records (``import_records``: their stored
+  forms and candidate keys; a later line for the same record replaces the earlier one) together
+  with its rejected lines, the job's counts and its resume point (the last line read), in one
+  short transaction;
+* **applying** — once every line is staged, all the staged records are applied in one write
+  transaction by ``service.bulk``: resolved together (in the worker processes) with the same
+  engine and stored by the same code as ``PUT /v1/records``.
+
+Durability: a server killed mid-import leaves the job ``running`` under its owner (host, process
+id and runner); a runner that finds the owner gone — the process is dead, or its lease ran out —
+claims the job and carries on: a staging job from the line after its resume point, an applying
+job by applying again (the killed transaction left nothing behind). No accepted record is lost,
+and none is stored twice (records are keyed by ``source`` and ``source_record_id``; a staged record
+whose content is already stored is ``unchanged``). Importing the same file twice changes nothing
+the second time for the same reason.
 
 Line numbers count physical lines from 1; for CSV the header is line 1 and a record is numbered
 by the line it starts on.
@@ -30,7 +38,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,7 +54,7 @@ from resolvers import RecordIn
 from resolvers.config import ResolverConfig
 from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
-from service import ingest
+from service import bulk, ingest, store
 from service.errors import validation_details
 from service.tables import ImportErrorRow, ImportRow
 
@@ -63,7 +71,7 @@ _HOST = socket.gethostname()[:100]
 _MAX_VALUE = 200
 
 Row = tuple[int, bytes | dict[str, Any]]
-Outcome = tuple[int, ingest.Prepared | list[dict[str, Any]]]
+Outcome = store.StagedRecord | tuple[int, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +189,7 @@ def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]
 
 
 def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
-    """Validate and normalize rows; return each line's prepared record or its errors."""
+    """Validate and normalize rows; return each line's record as staged, or ``(line, errors)``."""
     config = _WORKER_CONFIG[0]
     results: list[Outcome] = []
     for number, row in rows:
@@ -194,7 +202,12 @@ def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
         except ValidationError as error:
             results.append((number, [d.model_dump() for d in validation_details(error.errors())]))
             continue
-        results.append((number, ingest.prepare(body, record, config=config)))
+        prepared = ingest.prepare(body, record, config=config)
+        # Plain text and numbers: cheap to send back from a worker process.
+        results.append(store.StagedRecord(
+            line=number, source=record.source, source_record_id=record.source_record_id,
+            content_hash=prepared.content_hash, raw=prepared.raw, observed_at=prepared.observed_at,
+            normalized=prepared.normalized, match=prepared.match_json, keys=json.dumps(prepared.keys)))
     return results
 
 
@@ -207,20 +220,6 @@ def _chunked(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _bounded_map(pool: Any, chunks: Iterator[list[Row]], *, ahead: int) -> Iterator[list[Outcome]]:
-    """Map ``_prepare_rows`` over ``chunks`` in ``pool``, in order, with at most ``ahead`` chunks in flight.
-
-    ``Pool.imap`` would read the whole spool ahead of the database; this keeps memory bounded.
-    """
-    pending: deque[Any] = deque()
-    for chunk in chunks:
-        pending.append(pool.apply_async(_prepare_rows, (chunk,)))
-        if len(pending) >= ahead:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
 
 
 # --- running jobs ---------------------------------------------------------------------------------
@@ -334,26 +333,27 @@ class ImportRunner:
         return None
 
     def run(self, job_id: str) -> None:
-        """Run a claimed job from its resume point to the end (or until ``stop``)."""
+        """Run a claimed job from where it stands to the end (or until ``stop``)."""
         with Session(self.engine) as session:
             job = session.get(ImportRow, job_id)
             if job is None:
                 return
-            spool, fmt, encoding, resume = Path(job.spool), job.format, job.encoding, job.resume_line
-        if not spool.exists():
+            spool, fmt, encoding, resume, phase = Path(job.spool), job.format, job.encoding, job.resume_line, job.phase
+        if phase == "staging" and not spool.exists():
             self._finish(job_id, state="failed", message=f"the spooled body is gone; re-send the lines after line "
                                                         f"{resume}")
             return
         try:
-            finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume)
+            finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
         except (OSError, EOFError, gzip.BadGzipFile, csv.Error) as error:
             self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
-                                                        f"{str(error)[:200]}); lines up to the resume point are in")
+                                                        f"{str(error)[:200]}); the lines up to the resume point "
+                                                        "were read, none is applied")
             return
         except Exception as error:
             log.exception("import %s failed", job_id)
-            self._finish(job_id, state="failed", message=f"internal error ({type(error).__name__}); lines up to "
-                                                        "the resume point are in; retry by re-importing the file")
+            self._finish(job_id, state="failed", message=f"internal error ({type(error).__name__}); no line of it "
+                                                        "was applied; retry by re-importing the file")
             return
         if finished:
             self._finish(job_id, state="succeeded", message=None)
@@ -361,63 +361,101 @@ class ImportRunner:
         else:
             self._release(job_id)
 
-    def _process(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int) -> bool:
-        """Apply the spool's chunks after line ``resume``; return whether the end was reached."""
+    def _process(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int, phase: str) -> bool:
+        """Stage the spool's lines after line ``resume`` (unless done), then apply; return whether it finished."""
         workers = max(1, self.settings.workers)
-        with spool.open("rb") as raw:
-            tell = raw.tell  # the raw (possibly compressed) position: how much of the body is read
-            rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
-            chunks = _chunked(rows, self.settings.chunk_lines)
-            if workers == 1:
-                _init_worker(self.config)
-                prepared: Iterator[list[Outcome]] = map(_prepare_rows, chunks)
-                return self._apply_all(job_id, prepared, tell)
-            context = multiprocessing.get_context("spawn")  # never fork a threaded server process
-            with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
-                return self._apply_all(job_id, _bounded_map(pool, chunks, ahead=2 * workers), tell)
+        if workers == 1:
+            _init_worker(self.config)
+            return self._run_phases(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase,
+                                    prepare=lambda chunks: map(_prepare_rows, chunks), resolve_all=bulk.resolve_here)
+        context = multiprocessing.get_context("spawn")  # never fork a threaded server process
+        with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
+            ahead = 2 * workers
+            return self._run_phases(
+                job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase,
+                prepare=lambda chunks: bulk.bounded_map(pool, _prepare_rows, chunks, ahead=ahead),
+                resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
 
-    def _apply_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
+    def _run_phases(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int, phase: str,
+                    prepare: Callable[[Iterator[list[Row]]], Iterator[list[Outcome]]],
+                    resolve_all: bulk.ResolveAll) -> bool:
+        if phase == "staging":
+            with spool.open("rb") as raw:
+                rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
+                if not self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell):
+                    return False
+        started = time.perf_counter()
+        ingest.in_transaction(self.engine, lambda session: self._apply_job(session, job_id=job_id,
+                                                                           resolve_all=resolve_all))
+        if self.on_chunk is not None:
+            self.on_chunk(0, time.perf_counter() - started)
+        return True
+
+    def _stage_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
+        """Stage every chunk; return whether the spool's end was reached (False: stopped first)."""
         for outcomes in prepared:
             started = time.perf_counter()
             bytes_read = tell()
 
             def work(session: Session, outcomes: list[Outcome] = outcomes, bytes_read: int = bytes_read) -> None:
-                self._apply_chunk(session, job_id=job_id, outcomes=outcomes, bytes_read=bytes_read)
+                self._stage_chunk(session, job_id=job_id, outcomes=outcomes, bytes_read=bytes_read)
 
             ingest.in_transaction(self.engine, work)
             if self.on_chunk is not None:
                 self.on_chunk(len(outcomes), time.perf_counter() - started)
             if self._stop.is_set():
                 return False
+        ingest.in_transaction(self.engine, lambda session: self._staged(session, job_id=job_id))
         return True
 
-    def _apply_chunk(self, session: Session, *, job_id: str, outcomes: list[Outcome], bytes_read: int) -> None:
-        """Store one chunk's records, rejected lines, counts and resume point in the open transaction."""
+    def _owned(self, session: Session, job_id: str) -> ImportRow:
         job = session.get(ImportRow, job_id)
         if job is None or job.owner != self.name:
             raise RuntimeError(f"import {job_id} is no longer owned by this runner")
-        counts: Counter[str] = Counter(json.loads(job.counts))
-        latest: dict[tuple[str, str], ingest.Prepared] = {}
-        errors: list[ImportErrorRow] = []
-        for number, result in outcomes:
-            if isinstance(result, ingest.Prepared):
-                counts["duplicates"] += result.key in latest
-                latest[result.key] = result  # a later line for the same record wins, as later upserts would
-            else:
-                errors.append(ImportErrorRow(import_id=job_id, line=number, details=json.dumps(result)))
-        change = ingest.apply_change(session, upserts=list(latest.values()), config=self.config, with_rows=False)
-        counts.update(f"records_{record.status}" for record in change.records)
-        counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
-                       "profiles_merged": sum(e.type == "profile.merged" for e in change.events),
-                       "lines_read": len(outcomes), "accepted": len(outcomes) - len(errors),
-                       "rejected": len(errors)})
-        counts["bytes_read"] = bytes_read
-        session.add_all(errors)
+        return job
+
+    def _save(self, session: Session, job: ImportRow, counts: Counter[str]) -> None:
         job.counts = json.dumps({name: counts[name] for name in COUNT_NAMES})
-        job.resume_line = outcomes[-1][0]
         now = ingest.utc_now()
         job.updated_at, job.lease_until = now, now + timedelta(seconds=self.settings.lease_seconds)
         session.add(job)
+
+    def _stage_chunk(self, session: Session, *, job_id: str, outcomes: list[Outcome], bytes_read: int) -> None:
+        """Stage one chunk's records, rejected lines, counts and resume point in the open transaction."""
+        job = self._owned(session, job_id)
+        counts: Counter[str] = Counter(json.loads(job.counts))
+        staged: dict[tuple[str, str], store.StagedRecord] = {}
+        errors: list[ImportErrorRow] = []
+        for outcome in outcomes:
+            if isinstance(outcome, store.StagedRecord):
+                staged[(outcome.source, outcome.source_record_id)] = outcome  # a later line wins, as upserts would
+            else:
+                errors.append(ImportErrorRow(import_id=job_id, line=outcome[0], details=json.dumps(outcome[1])))
+        store.stage_records(session, import_id=job_id, records=list(staged.values()))
+        counts.update({"lines_read": len(outcomes), "accepted": len(outcomes) - len(errors), "rejected": len(errors)})
+        counts["bytes_read"] = bytes_read
+        session.add_all(errors)
+        job.resume_line = outcomes[-1][0]
+        self._save(session, job, counts)
+
+    def _staged(self, session: Session, *, job_id: str) -> None:
+        """Mark a job whose every line is staged as applying; count the lines a later one superseded."""
+        job = self._owned(session, job_id)
+        counts: Counter[str] = Counter(json.loads(job.counts))
+        counts["duplicates"] = counts["accepted"] - store.staged_count(session, import_id=job_id)
+        job.phase = "applying"
+        self._save(session, job, counts)
+
+    def _apply_job(self, session: Session, *, job_id: str, resolve_all: bulk.ResolveAll) -> None:
+        """Apply every staged record of the job and count what it did, in the open transaction."""
+        job = self._owned(session, job_id)
+        counts: Counter[str] = Counter(json.loads(job.counts))
+        change = bulk.apply_staged(session, import_id=job_id, config=self.config,
+                                   batch_records=self.settings.chunk_lines, resolve_all=resolve_all)
+        counts.update(f"records_{record.status}" for record in change.records)
+        counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
+                       "profiles_merged": sum(e.type == "profile.merged" for e in change.events)})
+        self._save(session, job, counts)
 
     def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
         now = ingest.utc_now()

@@ -13,16 +13,21 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, insert, or_, tuple_, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from resolvers.records import RecordKey
-from service.tables import ChangeRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
+from service.tables import ChangeRow, ImportRecordRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
+    "StagedKey",
+    "StagedRecord",
     "StoredRecord",
     "delete_keys",
     "delete_links_of",
     "delete_records",
+    "delete_staged",
+    "has_records",
     "holders",
     "insert_changes",
     "insert_keys",
@@ -39,6 +44,10 @@ __all__ = [
     "records_of_profile",
     "repoint_merged",
     "set_profile_ids",
+    "stage_records",
+    "staged_count",
+    "staged_index",
+    "staged_records",
     "stored_records",
     "update_records",
     "write_profiles",
@@ -53,6 +62,7 @@ T = TypeVar("T")
 _RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
 _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
 _PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
+_STAGED = ImportRecordRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
 _STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
                          _RECORDS.c.normalized, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
@@ -265,3 +275,83 @@ def insert_changes(session: Session, *, changes: Sequence[dict[str, Any]]) -> No
     """Append entries (column values) to the change feed, in order, in one batched statement."""
     if changes:
         session.connection().execute(insert(ChangeRow.__table__), list(changes))  # type: ignore[attr-defined]
+
+
+# --- staged imports -------------------------------------------------------------------------------
+
+class StagedRecord(NamedTuple):
+    """A record an import has prepared: its line and the column values it is stored with."""
+
+    line: int
+    source: str
+    source_record_id: str
+    content_hash: str
+    raw: str
+    observed_at: datetime | None
+    normalized: str
+    match: str
+    keys: str  # JSON array of candidate keys
+
+
+_STAGED_COLUMNS = tuple(StagedRecord._fields)
+
+
+def stage_records(session: Session, *, import_id: str, records: Sequence[StagedRecord]) -> None:
+    """Stage records of an import (executemany); a record staged before by an earlier line is replaced."""
+    if not records:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(_STAGED)
+    statement = statement.on_conflict_do_update(
+        index_elements=["import_id", "source", "source_record_id"],
+        set_={name: statement.excluded[name] for name in _STAGED_COLUMNS if name not in ("source", "source_record_id")})
+    session.connection().execute(statement, [{"import_id": import_id, **record._asdict()} for record in records])
+
+
+def staged_count(session: Session, *, import_id: str) -> int:
+    """Return how many records an import has staged."""
+    statement = select_columns(func.count()).select_from(_STAGED).where(_STAGED.c.import_id == import_id)
+    return int(session.connection().execute(statement).scalar_one())
+
+
+class StagedKey(NamedTuple):
+    """A staged record's row id, key, content hash and candidate keys, and the stored record it would replace."""
+
+    id: int
+    source: str
+    source_record_id: str
+    content_hash: str
+    keys: str
+    stored_id: int | None
+    stored_hash: str | None
+    stored_profile: str | None
+
+
+def staged_index(session: Session, *, import_id: str) -> Iterator[StagedKey]:
+    """Yield every record an import has staged, with the stored record of the same key if there is one."""
+    statement = (select_columns(_STAGED.c.id, _STAGED.c.source, _STAGED.c.source_record_id, _STAGED.c.content_hash,
+                                _STAGED.c["keys"], _RECORDS.c.id, _RECORDS.c.content_hash, _RECORDS.c.profile_id)
+                 .select_from(_STAGED.outerjoin(_RECORDS, (_RECORDS.c.source == _STAGED.c.source)
+                                                & (_RECORDS.c.source_record_id == _STAGED.c.source_record_id)))
+                 .where(_STAGED.c.import_id == import_id).order_by(_STAGED.c.id).execution_options(yield_per=10_000))
+    for row in session.connection().execute(statement):
+        yield StagedKey(*row)
+
+
+_STAGED_ROWS = select_columns(_STAGED.c.id, *(_STAGED.c[name] for name in _STAGED_COLUMNS)).where(
+    _STAGED.c.id.in_(_LIST))
+
+
+def staged_records(session: Session, *, ids: Iterable[int]) -> dict[int, StagedRecord]:
+    """Return staged records by their row ids."""
+    return {row[0]: StagedRecord(*row[1:]) for row in _rows(session, _STAGED_ROWS, ids)}
+
+
+def delete_staged(session: Session, *, import_id: str) -> None:
+    """Delete every record an import has staged."""
+    session.connection().execute(delete(_STAGED).where(_STAGED.c.import_id == import_id))
+
+
+def has_records(session: Session) -> bool:
+    """Return whether any record is stored."""
+    return bool(session.connection().execute(select_columns(exists().where(_RECORDS.c.id.is_not(None)))).scalar())

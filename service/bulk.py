@@ -1,0 +1,261 @@
+"""Apply a staged import as one change: every record of the file resolved together, batch by batch.
+
+An import first stages the records it reads (``service.imports``); this module then applies all of
+them at once, in the one write transaction the runner opens. Applying a whole file at once is what
+keeps a large import linear: applying it chunk by chunk would re-read, for every chunk, the stored
+records its records reach through keys that are still rare while the file is half in (a name held
+by 30 of the first records of a million), and re-resolve them again and again.
+
+The steps follow ``ingest.apply_change`` with the whole file as the change:
+
+1. split the staged records into unchanged ones (the same content is stored) and changed ones;
+2. find the stored records the change can affect (``ingest.closure``, once for the file) and count
+   every key over the database after the change, so a key's crowding is the final one;
+3. split the changed and affected records into independent parts: records that share a key that
+   is not crowded, a must-link or a stored profile are in one part (``blocking.components`` with
+   the final counts);
+4. resolve the parts batch by batch — in the import's worker processes when it has them — and
+   store each batch with ``ingest.apply_resolution``, the code every real-time change ends with.
+
+Resolving independent parts apart gives the clusters resolving them together would, so the result
+is the one the same records upserted one by one give (ARCHITECTURE.md, property 8). Memory stays
+bounded by a batch plus one small index entry per staged record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from resolvers.blocking import key_bound
+from resolvers.config import ResolverConfig
+from resolvers.engine import Resolution, resolve_matched
+from resolvers.features import from_wire, wire_from_json
+from resolvers.records import RecordKey
+from service import store
+from service.ingest import (
+    Affected,
+    ChangeOutcome,
+    Prepared,
+    RecordOutcome,
+    apply_resolution,
+    closure,
+    link_pairs,
+    utc_now,
+)
+from service.schemas import profile_facts_from_json
+
+__all__ = ["ResolveTask", "apply_staged", "resolve_task"]
+
+Partition = tuple[tuple[RecordKey, ...], ...]
+Pairs = list[tuple[RecordKey, RecordKey]]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveTask:
+    """One batch to resolve: the match forms (stored JSON) by record key, and what constrains them.
+
+    Only text and tuples, so that it travels to a worker process cheaply.
+    """
+
+    matches: list[tuple[RecordKey, str]]
+    crowded: frozenset[str]
+    must_link: Pairs
+    cannot_link: Pairs
+    config: ResolverConfig
+
+
+def resolve_task(task: ResolveTask) -> Partition:
+    """Resolve one batch (in a worker process, or in this one); return its clusters."""
+    ordered = sorted(task.matches)
+    matched = [from_wire(wire_from_json(text), index=i) for i, (_, text) in enumerate(ordered)]
+    return resolve_matched(matched, config=task.config, explain=False, crowded=task.crowded,
+                           must_link=task.must_link, cannot_link=task.cannot_link).clusters
+
+
+ResolveAll = Callable[[Iterator[ResolveTask]], Iterator[Partition]]
+
+
+def resolve_here(tasks: Iterator[ResolveTask]) -> Iterator[Partition]:
+    """Resolve batches one after the other in this process."""
+    return map(resolve_task, tasks)
+
+
+@dataclass(slots=True)
+class _Node:
+    """A record of the change: a staged record (``staged`` is its staging row id) or an affected stored one."""
+
+    key: RecordKey
+    keys: list[str]
+    staged: int | None = None
+    stored_id: int | None = None
+    profile: str | None = None
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The records of whole parts, to resolve and store together."""
+
+    nodes: list[_Node] = field(default_factory=list)
+
+
+def _parts(nodes: Sequence[_Node], *, crowded: set[str], must: Pairs) -> list[list[int]]:
+    """Return the independent parts of ``nodes`` (indices), largest first.
+
+    Nodes are joined when they share a key that is not crowded, a must-link, or a stored profile
+    (a profile's records are written by one batch, so that its id is given out once).
+    """
+    parent = list(range(len(nodes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    position = {node.key: i for i, node in enumerate(nodes)}
+    joins: Iterable[tuple[str, int]] = (
+        (key, i) for i, node in enumerate(nodes)
+        for key in [*(k for k in node.keys if k not in crowded), *([f"\x00profile:{node.profile}"] if node.profile
+                                                                    else [])])
+    for key, i in joins:
+        holder = first.setdefault(key, i)
+        if holder != i:
+            parent[find(i)] = find(holder)
+    for a, b in must:
+        if a in position and b in position:
+            parent[find(position[a])] = find(position[b])
+    parts: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(nodes)):
+        parts[find(i)].append(i)
+    return sorted(parts.values(), key=lambda part: (-len(part), part[0]))
+
+
+def _batches(nodes: Sequence[_Node], parts: list[list[int]], *, size: int) -> list[_Batch]:
+    """Pack whole parts into batches of about ``size`` records (a larger part is a batch of its own)."""
+    batches: list[_Batch] = []
+    current = _Batch()
+    for part in parts:
+        if current.nodes and len(current.nodes) + len(part) > size:
+            batches.append(current)
+            current = _Batch()
+        current.nodes.extend(nodes[i] for i in part)
+    if current.nodes:
+        batches.append(current)
+    return batches
+
+
+def _prepared(record: store.StagedRecord) -> Prepared:
+    """Return a staged record as ``ingest.apply_resolution`` writes it."""
+    return Prepared(key=(record.source, record.source_record_id), content_hash=record.content_hash, raw=record.raw,
+                    observed_at=record.observed_at, normalized=record.normalized, match_json=record.match,
+                    keys=tuple(json.loads(record.keys)), facts=profile_facts_from_json(record.normalized))
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the whole change is about: its records (nodes), the stored ones it affects, and the crowded keys."""
+
+    nodes: list[_Node]
+    stored: dict[RecordKey, store.StoredRecord]
+    existing: dict[RecordKey, int]
+    crowded: set[str]
+    links: dict[str, Pairs]
+
+
+def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverConfig) -> _Plan:
+    """Find what the changed staged records affect, and the final count of every key (steps 2 and 3)."""
+    nodes = [_Node(key=(row.source, row.source_record_id), keys=json.loads(row.keys), staged=row.id,
+                   profile=row.stored_profile) for row in changed]
+    replaced = {row.stored_id for row in changed if row.stored_id is not None}
+    old_keys = store.keys_of_records(session, ids=replaced)
+    delta: Counter[str] = Counter(key for node in nodes for key in node.keys)
+    delta.subtract(key for keys in old_keys.values() for key in keys)
+    link_kinds = store.link_kinds(session)
+    affected = Affected()
+    if store.has_records(session):
+        affected = closure(session, seed_keys=set(delta), seed_ids=replaced, delta=delta, config=config,
+                           follow_links="must" in link_kinds)
+    stored = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=affected.ids)}
+    nodes += [_Node(key=key, keys=affected.keys.get(row.id, []), stored_id=row.id, profile=row.profile_id)
+              for key, row in sorted(stored.items()) if row.id not in replaced]
+    # Every key of every record here was counted (a staged key, or a key of a loaded record).
+    crowded = {key for key in set(delta) | set(affected.counts)
+               if affected.counts.get(key, 0) + delta.get(key, 0) > key_bound(key, config)}
+    links = link_pairs(session, keys=[node.key for node in nodes]) if link_kinds else {"must": [], "cannot": []}
+    existing = {(row.source, row.source_record_id): row.stored_id for row in changed if row.stored_id is not None}
+    return _Plan(nodes=nodes, stored=stored, existing=existing, crowded=crowded, links=links)
+
+
+def _task(batch: _Batch, matches: list[tuple[RecordKey, str]], plan: _Plan, config: ResolverConfig) -> ResolveTask:
+    keys = {node.key for node in batch.nodes}
+    held = {key for node in batch.nodes for key in node.keys}
+    return ResolveTask(matches=matches, crowded=frozenset(held & plan.crowded),
+                       must_link=[(a, b) for a, b in plan.links["must"] if a in keys and b in keys],
+                       cannot_link=[(a, b) for a, b in plan.links["cannot"] if a in keys and b in keys], config=config)
+
+
+def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, batch_records: int,
+                 resolve_all: ResolveAll = resolve_here,
+                 progress: Callable[[int], None] | None = None) -> ChangeOutcome:
+    """Apply every record an import has staged, in the open transaction, and remove them from staging.
+
+    ``resolve_all`` maps resolve tasks to partitions in order (a worker pool, or ``resolve_here``);
+    ``progress`` is told how many records each stored batch held.
+    """
+    now = utc_now()
+    outcome = ChangeOutcome()
+    index = list(store.staged_index(session, import_id=import_id))
+    changed = [row for row in index if row.stored_hash != row.content_hash]
+    outcome.records.extend(RecordOutcome((row.source, row.source_record_id), "unchanged", row.stored_profile)
+                           for row in index if row.stored_hash == row.content_hash)
+    del index
+    if changed:
+        plan = _plan(session, changed=changed, config=config)
+        del changed
+        parts = _parts(plan.nodes, crowded=plan.crowded, must=plan.links["must"])
+        batches = _batches(plan.nodes, parts, size=batch_records)
+        del parts
+        contexts: deque[tuple[_Batch, list[Prepared]]] = deque()
+
+        def tasks() -> Iterator[ResolveTask]:
+            for batch in batches:
+                staged = store.staged_records(session, ids=[n.staged for n in batch.nodes if n.staged is not None])
+                prepared = [_prepared(record) for record in staged.values()]
+                contexts.append((batch, prepared))
+                matches = [(p.key, p.match_json) for p in prepared]
+                matches += [(n.key, plan.stored[n.key].match) for n in batch.nodes if n.stored_id is not None]
+                yield _task(batch, matches, plan, config)
+
+        for clusters in resolve_all(tasks()):
+            batch, prepared = contexts.popleft()
+            rows = {n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored}
+            apply_resolution(session, outcome=outcome, rows=rows, changed=prepared, deletes=(),
+                             existing={p.key: plan.existing[p.key] for p in prepared if p.key in plan.existing},
+                             resolution=Resolution(clusters=clusters, edges=(), refused=(), disabled_keys=()),
+                             config=config, now=now)
+            if progress is not None:
+                progress(len(batch.nodes))
+    store.delete_staged(session, import_id=import_id)
+    return outcome
+
+
+def bounded_map(pool: Any, function: Callable[[Any], Any], items: Iterator[Any], *, ahead: int) -> Iterator[Any]:
+    """Map ``function`` over ``items`` in ``pool``, in order, with at most ``ahead`` items in flight.
+
+    ``Pool.imap`` would take every item at once; this keeps memory bounded and leaves each item
+    to be made (in this thread) only when there is room for it.
+    """
+    pending: deque[Any] = deque()
+    for item in items:
+        pending.append(pool.apply_async(function, (item,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
