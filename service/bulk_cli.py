@@ -101,7 +101,7 @@ def import_command(
 
 
 def _follow(client: httpx.Client, job: dict[str, Any], headers: dict[str, str], console: Console) -> dict[str, Any]:
-    """Poll the job until it finishes, showing lines applied, records/s and ETA."""
+    """Poll the job until it finishes, showing its phase, lines read, records/s and ETA."""
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[lines]:>10,} lines  {task.fields[speed]:>8} rec/s  ETA {task.fields[eta]}"))
     with Progress(*columns, console=console, transient=True) as progress:
@@ -115,7 +115,7 @@ def _follow(client: httpx.Client, job: dict[str, Any], headers: dict[str, str], 
             speed = f"{job['records_per_second']:,.0f}" if job["records_per_second"] else "-"
             eta = f"{job['eta_seconds']:,.0f} s" if job["eta_seconds"] is not None else "-"
             progress.update(task, completed=job["progress"], lines=job["counts"]["lines_read"], speed=speed, eta=eta,
-                            description=job["state"])
+                            description=job["phase"] if job["state"] == "running" else job["state"])
     counts = job["counts"]
     console.print(f"import {job['id']} {job['state']}: {counts['accepted']:,} lines accepted, "
                   f"{counts['rejected']:,} rejected; records {counts['records_created']:,} created, "

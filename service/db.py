@@ -22,6 +22,8 @@ from service.errors import DatabaseNotMigratedError
 __all__ = [
     "MIGRATIONS_DIR",
     "SQLITE_IMMEDIATE",
+    "WRITE_WAIT",
+    "WRITE_WAIT_SECONDS",
     "Migration",
     "current_revision",
     "display_url",
@@ -50,6 +52,11 @@ def _with_driver(url: str | URL) -> URL:
     return parsed
 
 
+# How long a write transaction waits for the write lock before it gives up, unless the engine says.
+WRITE_WAIT_SECONDS = 30.0
+# Engine execution option holding that wait for ``ingest.in_transaction``.
+WRITE_WAIT = "throughline_write_wait"
+
 # Execution option asking a SQLite transaction to take the write lock at BEGIN (``BEGIN IMMEDIATE``).
 SQLITE_IMMEDIATE = "throughline_sqlite_immediate"
 
@@ -77,20 +84,24 @@ def _begin_sqlite(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str | URL) -> Engine:
+def make_engine(url: str | URL, *, write_wait_seconds: float = WRITE_WAIT_SECONDS) -> Engine:
     """Return an engine for a SQLite or PostgreSQL URL, set up for a multi-threaded web server.
 
     ``hide_parameters``: a database error's message then leaves out the statement's parameters,
-    which are record values, so that no log line can carry them.
+    which are record values, so that no log line can carry them. A write transaction waits up to
+    ``write_wait_seconds`` for the write lock (``ingest.in_transaction``).
     """
     parsed = _with_driver(url)
     if parsed.get_backend_name() == "sqlite":
         # FastAPI runs sync handlers in a thread pool, so a pooled connection changes threads.
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": write_wait_seconds},
+                               hide_parameters=True)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    engine.update_execution_options(**{WRITE_WAIT: write_wait_seconds})
+    return engine
 
 
 def display_url(url: str | URL) -> str:

@@ -8,6 +8,7 @@ Errors raised by the service's own code::
     ThroughlineError
     ├── DatabaseNotMigratedError   the database is not at the migration head (stops startup)
     ├── NotReadyError              a dependency is unavailable                → 503 not_ready
+    ├── BusyError                  the write lock was not free in time        → 503 busy (Retry-After)
     ├── UnauthorizedError          no API key, a malformed or a revoked one   → 401 unauthorized
     ├── ForbiddenError             the key lacks the scope the endpoint needs → 403 forbidden
     ├── RateLimitedError           the key passed its request rate            → 429 rate_limited
@@ -39,6 +40,7 @@ from service.metrics import route_template
 from service.schemas import ErrorBody, ErrorDetail, ErrorResponse
 
 __all__ = [
+    "BusyError",
     "ConflictError",
     "DatabaseNotMigratedError",
     "ForbiddenError",
@@ -72,6 +74,12 @@ class DatabaseNotMigratedError(ThroughlineError):
 
 class NotReadyError(ThroughlineError):
     """A dependency the service needs (the database) is unavailable or not migrated."""
+
+
+class BusyError(ThroughlineError):
+    """Another write held the database's write lock for longer than a write waits (a bulk import applying)."""
+
+    retry_after = 5
 
 
 class NotFoundError(ThroughlineError):
@@ -121,6 +129,7 @@ class InvalidRequestError(ThroughlineError):
 # The HTTP edge: each service error's status and stable code.
 _SERVICE_ERRORS: dict[type[ThroughlineError], tuple[int, str]] = {
     NotReadyError: (503, "not_ready"),
+    BusyError: (503, "busy"),
     UnauthorizedError: (401, "unauthorized"),
     ForbiddenError: (403, "forbidden"),
     RateLimitedError: (429, "rate_limited"),
@@ -253,7 +262,7 @@ def service_error_response(exc: ThroughlineError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, UnauthorizedError):
         headers["WWW-Authenticate"] = 'Bearer realm="throughline"'  # RFC 6750, section 3
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | BusyError):
         headers["Retry-After"] = str(exc.retry_after)  # RFC 9110, section 10.2.3
     return error_response(status_code=status_code, code=code, message=str(exc), details=details, headers=headers)
 

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, update
@@ -55,7 +55,7 @@ from resolvers.config import ResolverConfig
 from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
 from service import bulk, ingest, store
-from service.errors import validation_details
+from service.errors import BusyError, validation_details
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "new_spool_path",
@@ -70,6 +70,7 @@ COUNT_NAMES = ("lines_read", "accepted", "rejected", "duplicates", "records_crea
 _HOST = socket.gethostname()[:100]
 _MAX_VALUE = 200
 
+T = TypeVar("T")
 Row = tuple[int, bytes | dict[str, Any]]
 Outcome = store.StagedRecord | tuple[int, list[dict[str, Any]]]
 
@@ -306,7 +307,10 @@ class ImportRunner:
         with Session(self.engine) as session:
             if not any(self._claimable(job, now=ingest.utc_now()) for job in session.scalars(self._candidates())):
                 return None
-        return ingest.in_transaction(self.engine, self._claim)
+        try:
+            return ingest.in_transaction(self.engine, self._claim)
+        except BusyError:
+            return None  # another write holds the lock for long (a job applying): look again later
 
     @staticmethod
     def _candidates() -> SelectOfScalar[ImportRow]:
@@ -385,8 +389,7 @@ class ImportRunner:
                 if not self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell):
                     return False
         started = time.perf_counter()
-        ingest.in_transaction(self.engine, lambda session: self._apply_job(session, job_id=job_id,
-                                                                           resolve_all=resolve_all))
+        self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all))
         if self.on_chunk is not None:
             self.on_chunk(0, time.perf_counter() - started)
         return True
@@ -400,13 +403,21 @@ class ImportRunner:
             def work(session: Session, outcomes: list[Outcome] = outcomes, bytes_read: int = bytes_read) -> None:
                 self._stage_chunk(session, job_id=job_id, outcomes=outcomes, bytes_read=bytes_read)
 
-            ingest.in_transaction(self.engine, work)
+            self._write(work)
             if self.on_chunk is not None:
                 self.on_chunk(len(outcomes), time.perf_counter() - started)
             if self._stop.is_set():
                 return False
-        ingest.in_transaction(self.engine, lambda session: self._staged(session, job_id=job_id))
+        self._write(lambda session: self._staged(session, job_id=job_id))
         return True
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a write transaction, waiting however long another write holds the lock."""
+        while True:
+            try:
+                return ingest.in_transaction(self.engine, work)
+            except BusyError:
+                log.info("import runner waiting for the write lock")
 
     def _owned(self, session: Session, job_id: str) -> ImportRow:
         job = session.get(ImportRow, job_id)
@@ -470,5 +481,5 @@ class ImportRunner:
         """Set columns of a job this runner owns, in a write transaction of its own."""
         statement = (update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
                      .values(**values))
-        ingest.in_transaction(self.engine, lambda session: session.execute(
+        self._write(lambda session: session.execute(
             statement, execution_options={"synchronize_session": False}))

@@ -47,7 +47,8 @@ from resolvers.features import MatchRecord, from_wire, match_record, to_wire, wi
 from resolvers.incremental import ClusterChange, IdAssignment, ProfileEvent, assign_profile_ids, diff_partitions
 from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
 from service import store
-from service.db import SQLITE_IMMEDIATE
+from service.db import SQLITE_IMMEDIATE, WRITE_WAIT, WRITE_WAIT_SECONDS
+from service.errors import BusyError
 from service.schemas import golden_public, normalized_record_public, profile_facts_from_json
 from service.tables import LinkRow, RecordRow
 
@@ -59,6 +60,9 @@ T = TypeVar("T")
 _RETRIES = 8
 # One lock per schema (tests and tenants may share a database): every write transaction holds it.
 _WRITE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema()))")
+# How long a write waits for the lock (transaction-local; SQLite's busy timeout, see ``db.make_engine``).
+_LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :wait, true)")
+_LOCK_NOT_AVAILABLE = "55P03"
 # SQLSTATE codes PostgreSQL raises when a transaction must be retried.
 _RETRYABLE = frozenset({"40001", "40P01"})
 
@@ -409,18 +413,29 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
 
 # --- transactions -----------------------------------------------------------------------------
 
-def _retryable(error: DBAPIError) -> bool:
+def _sqlstate(error: DBAPIError) -> str | None:
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return code in _RETRYABLE
+    return code if isinstance(code, str) else None
+
+
+def _lock_timed_out(error: DBAPIError) -> bool:
+    """Whether the write lock was not free within the wait (SQLite's busy timeout, PostgreSQL's lock_timeout)."""
+    return _sqlstate(error) == _LOCK_NOT_AVAILABLE or "database is locked" in str(error.orig)
 
 
 def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end."""
+    """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end.
+
+    A write waits for the write lock as long as the engine says (``db.make_engine``), then raises
+    ``BusyError``.
+    """
+    wait = float(engine.get_execution_options().get(WRITE_WAIT, WRITE_WAIT_SECONDS))
     for attempt in range(_RETRIES):
         with Session(engine, expire_on_commit=False) as session:
             try:
                 if engine.dialect.name == "postgresql":
                     connection = session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+                    connection.execute(_LOCK_TIMEOUT, {"wait": f"{round(wait * 1000)}ms"})
                     connection.execute(_WRITE_LOCK)
                 else:
                     session.connection(execution_options={SQLITE_IMMEDIATE: True})
@@ -429,7 +444,10 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
                 return result
             except DBAPIError as error:
                 session.rollback()
-                if attempt == _RETRIES - 1 or not _retryable(error):
+                if _lock_timed_out(error):
+                    raise BusyError(f"the database was busy with another write for {wait:g} s (a bulk import being "
+                                    "applied holds it until it is done); retry later") from None
+                if attempt == _RETRIES - 1 or _sqlstate(error) not in _RETRYABLE:
                     raise
     raise AssertionError("unreachable")
 

@@ -51,7 +51,7 @@ def _version() -> str:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, write_wait_seconds=settings.write_wait_seconds)
     try:
         require_migrated(engine)
         preload()  # reference data now, so that the first requests do not wait for it

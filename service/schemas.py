@@ -573,11 +573,12 @@ class AuditPage(_Public):
 class ImportCounts(_Public):
     """What an import has done so far."""
 
-    lines_read: int = Field(description="Non-blank lines (CSV: data rows) read and applied so far.")
+    lines_read: int = Field(description="Non-blank lines (CSV: data rows) read and staged (or rejected) so far.")
     accepted: int = Field(description="Lines that were valid records.")
     rejected: int = Field(description="Lines refused; each is listed by `GET /v1/imports/{id}/errors`.")
     duplicates: int = Field(description="Accepted lines superseded by a later line for the same record in the same "
-                                        "chunk (the later one wins, as a later upsert would).")
+                                        "import (the later one wins, as a later upsert would); counted once every "
+                                        "line is staged.")
     records_created: int
     records_updated: int
     records_unchanged: int = Field(description="Records whose content was already stored (re-imports).")
@@ -598,7 +599,8 @@ class ImportPublic(_Public):
     content_encoding: Literal["identity", "gzip"]
     bytes: int = Field(description="Size of the body as received.")
     counts: ImportCounts
-    resume_line: int = Field(description="Every line up to this one is applied; a resumed job starts after it.")
+    resume_line: int = Field(description="Every line up to this one is read and staged (or rejected); a resumed job "
+                                         "starts after it.")
     progress: float = Field(description="Fraction of the body read, 0 to 1.")
     records_per_second: float | None = Field(description="Lines applied per second since the job started.")
     eta_seconds: float | None = Field(description="Estimated seconds to finish, from the bytes read so far.")

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                                                                         "their job finishes.")
     max_import_bytes: int = Field(10 * 1024**3, gt=0, description="Largest import body accepted (as sent, so "
                                                                   "compressed if gzip), in bytes.")
+    write_wait_seconds: float = Field(30.0, gt=0, le=3600, description=(
+        "How long a write waits for the write lock (held by one write at a time; a bulk import holds it while "
+        "it is applied) before answering 503 busy."))
     import_chunk_lines: int = Field(5000, gt=0, le=100_000, description="Lines an import applies per transaction "
                                                                         "(its resume granularity).")
     import_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0,

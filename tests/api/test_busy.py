@@ -1,0 +1,36 @@
+"""A write that cannot get the write lock in time answers 503 busy with Retry-After, and changes nothing."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session
+
+from service import ingest
+from tests.api.helpers import person, put
+from tests.conftest import MakeClient
+
+
+def test_a_write_waiting_too_long_for_the_lock_answers_503_busy_and_stores_nothing(make_client: MakeClient) -> None:
+    client = make_client(write_wait_seconds=0.3)
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> None:
+        holding.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=ingest.in_transaction, args=(engine, hold))
+    holder.start()
+    try:
+        assert holding.wait(10)
+        response = client.put("/v1/records/shop/o1", json=person(email="giulia.bianchi@example-mail.org"))
+    finally:
+        release.set()
+        holder.join(30)
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "busy"
+    assert response.headers["retry-after"] == "5"
+    assert client.get("/v1/records/shop/o1").status_code == 404
+    assert put(client, "shop/o1", person(email="giulia.bianchi@example-mail.org"))["status"] == "created"
