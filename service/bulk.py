@@ -14,8 +14,9 @@ The steps follow ``ingest.apply_change`` with the whole file as the change:
 3. split the changed and affected records into independent parts: records that share a key that
    is not crowded, a must-link or a stored profile are in one part (``blocking.components`` with
    the final counts);
-4. resolve the parts batch by batch — in the import's worker processes when it has them — and
-   store each batch with ``ingest.apply_resolution``, the code every real-time change ends with.
+4. resolve the parts batch by batch — in the import's worker processes when it has them, which
+   also make each cluster's golden profile — and store each batch with ``ingest.apply_resolution``,
+   the code every real-time change ends with.
 
 Resolving independent parts apart gives the clusters resolving them together would, so the result
 is the one the same records upserted one by one give (ARCHITECTURE.md, property 8). Memory stays
@@ -36,6 +37,7 @@ from resolvers.blocking import key_bound
 from resolvers.config import ResolverConfig
 from resolvers.engine import Resolution, resolve_matched
 from resolvers.features import from_wire, wire_from_json
+from resolvers.profiles import golden_profile_of
 from resolvers.records import RecordKey
 from service import store
 from service.ingest import (
@@ -48,9 +50,9 @@ from service.ingest import (
     link_pairs,
     utc_now,
 )
-from service.schemas import profile_facts_from_json
+from service.schemas import golden_json_without_id, profile_facts_from_json
 
-__all__ = ["ResolveTask", "apply_staged", "resolve_task"]
+__all__ = ["ResolveAll", "ResolveTask", "Resolved", "apply_staged", "bounded_map", "resolve_here", "resolve_task"]
 
 Partition = tuple[tuple[RecordKey, ...], ...]
 Pairs = list[tuple[RecordKey, RecordKey]]
@@ -58,30 +60,42 @@ Pairs = list[tuple[RecordKey, RecordKey]]
 
 @dataclass(frozen=True, slots=True)
 class ResolveTask:
-    """One batch to resolve: the match forms (stored JSON) by record key, and what constrains them.
+    """One batch to resolve: each record's key, match form and normalized form (as stored), and the constraints.
 
     Only text and tuples, so that it travels to a worker process cheaply.
     """
 
-    matches: list[tuple[RecordKey, str]]
+    records: list[tuple[RecordKey, str, str]]
     crowded: frozenset[str]
     must_link: Pairs
     cannot_link: Pairs
     config: ResolverConfig
 
 
-def resolve_task(task: ResolveTask) -> Partition:
-    """Resolve one batch (in a worker process, or in this one); return its clusters."""
-    ordered = sorted(task.matches)
-    matched = [from_wire(wire_from_json(text), index=i) for i, (_, text) in enumerate(ordered)]
-    return resolve_matched(matched, config=task.config, explain=False, crowded=task.crowded,
-                           must_link=task.must_link, cannot_link=task.cannot_link).clusters
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A resolved batch: its clusters, and each one's golden profile without its id (``golden_json_without_id``)."""
+
+    clusters: Partition
+    goldens: tuple[str, ...]
 
 
-ResolveAll = Callable[[Iterator[ResolveTask]], Iterator[Partition]]
+def resolve_task(task: ResolveTask) -> Resolved:
+    """Resolve one batch and make its golden profiles (in a worker process, or in this one)."""
+    ordered = sorted(task.records)
+    matched = [from_wire(wire_from_json(match), index=i) for i, (_, match, _) in enumerate(ordered)]
+    clusters = resolve_matched(matched, config=task.config, explain=False, crowded=task.crowded,
+                               must_link=task.must_link, cannot_link=task.cannot_link).clusters
+    facts = {key: normalized for key, _, normalized in ordered}
+    goldens = tuple(golden_json_without_id(golden_profile_of(
+        (profile_facts_from_json(facts[key]) for key in cluster), config=task.config)) for cluster in clusters)
+    return Resolved(clusters=clusters, goldens=goldens)
 
 
-def resolve_here(tasks: Iterator[ResolveTask]) -> Iterator[Partition]:
+ResolveAll = Callable[[Iterator[ResolveTask]], Iterator[Resolved]]
+
+
+def resolve_here(tasks: Iterator[ResolveTask]) -> Iterator[Resolved]:
     """Resolve batches one after the other in this process."""
     return map(resolve_task, tasks)
 
@@ -155,7 +169,7 @@ def _prepared(record: store.StagedRecord) -> Prepared:
     """Return a staged record as ``ingest.apply_resolution`` writes it."""
     return Prepared(key=(record.source, record.source_record_id), content_hash=record.content_hash, raw=record.raw,
                     observed_at=record.observed_at, normalized=record.normalized, match_json=record.match,
-                    keys=tuple(json.loads(record.keys)), facts=profile_facts_from_json(record.normalized))
+                    keys=tuple(json.loads(record.keys)))
 
 
 @dataclass(slots=True)
@@ -193,10 +207,11 @@ def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverC
     return _Plan(nodes=nodes, stored=stored, existing=existing, crowded=crowded, links=links)
 
 
-def _task(batch: _Batch, matches: list[tuple[RecordKey, str]], plan: _Plan, config: ResolverConfig) -> ResolveTask:
+def _task(batch: _Batch, records: list[tuple[RecordKey, str, str]], plan: _Plan,
+          config: ResolverConfig) -> ResolveTask:
     keys = {node.key for node in batch.nodes}
     held = {key for node in batch.nodes for key in node.keys}
-    return ResolveTask(matches=matches, crowded=frozenset(held & plan.crowded),
+    return ResolveTask(records=records, crowded=frozenset(held & plan.crowded),
                        must_link=[(a, b) for a, b in plan.links["must"] if a in keys and b in keys],
                        cannot_link=[(a, b) for a, b in plan.links["cannot"] if a in keys and b in keys], config=config)
 
@@ -229,17 +244,19 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                 staged = store.staged_records(session, ids=[n.staged for n in batch.nodes if n.staged is not None])
                 prepared = [_prepared(record) for record in staged.values()]
                 contexts.append((batch, prepared))
-                matches = [(p.key, p.match_json) for p in prepared]
-                matches += [(n.key, plan.stored[n.key].match) for n in batch.nodes if n.stored_id is not None]
-                yield _task(batch, matches, plan, config)
+                records = [(p.key, p.match_json, p.normalized) for p in prepared]
+                records += [(n.key, plan.stored[n.key].match, plan.stored[n.key].normalized) for n in batch.nodes
+                            if n.stored_id is not None]
+                yield _task(batch, records, plan, config)
 
-        for clusters in resolve_all(tasks()):
+        for resolved in resolve_all(tasks()):
             batch, prepared = contexts.popleft()
             rows = {n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored}
             apply_resolution(session, outcome=outcome, rows=rows, changed=prepared, deletes=(),
                              existing={p.key: plan.existing[p.key] for p in prepared if p.key in plan.existing},
-                             resolution=Resolution(clusters=clusters, edges=(), refused=(), disabled_keys=()),
-                             config=config, now=now)
+                             resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
+                             config=config, now=now, goldens=dict(zip(resolved.clusters, resolved.goldens,
+                                                                      strict=True)))
             if progress is not None:
                 progress(len(batch.nodes))
     store.delete_staged(session, import_id=import_id)

@@ -28,7 +28,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -49,7 +49,7 @@ from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
 from service import store
 from service.db import SQLITE_IMMEDIATE, WRITE_WAIT, WRITE_WAIT_SECONDS
 from service.errors import BusyError
-from service.schemas import golden_public, normalized_record_public, profile_facts_from_json
+from service.schemas import golden_json, normalized_record_public, profile_facts_from_json, with_profile_id
 from service.tables import LinkRow, RecordRow
 
 __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "apply_resolution",
@@ -57,6 +57,7 @@ __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "add_link",
            "utc_now"]
 
 T = TypeVar("T")
+Cluster = tuple[RecordKey, ...]
 _RETRIES = 8
 # One lock per schema (tests and tenants may share a database): every write transaction holds it.
 _WRITE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema()))")
@@ -82,7 +83,7 @@ class Prepared:
     normalized: str  # ``NormalizedRecordPublic`` as JSON text
     match_json: str
     keys: tuple[str, ...]  # ``blocking.record_keys`` of the match form
-    facts: ProfileFacts
+    facts: ProfileFacts | None = None  # the survivorship facts when at hand; else read from ``normalized``
     issues: tuple[Issue, ...] = ()
     match: MatchRecord | None = None  # the match form when at hand; else read from ``match_json``
 
@@ -90,6 +91,11 @@ class Prepared:
     def match_form(self) -> MatchRecord:
         """Return the match form."""
         return self.match if self.match is not None else _match(self.match_json)
+
+    @property
+    def facts_form(self) -> ProfileFacts:
+        """Return the survivorship facts."""
+        return self.facts if self.facts is not None else profile_facts_from_json(self.normalized)
 
 
 @dataclass(slots=True)
@@ -294,12 +300,13 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
 
 def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
                     assignment: IdAssignment, known: set[str], rows: dict[RecordKey, store.StoredRecord],
-                    fresh: dict[RecordKey, ProfileFacts], config: ResolverConfig,
-                    now: datetime) -> list[ProfileEvent]:
+                    fresh: dict[RecordKey, Prepared], config: ResolverConfig, now: datetime,
+                    goldens: Mapping[Cluster, str] | None) -> list[ProfileEvent]:
     """Write golden profiles of changed clusters and retire merged and erased ids; return all events.
 
-    ``known`` holds the ids of the stored profiles the change started from; ``fresh`` the facts of
-    the records the change writes (the others' are read from their stored normalized form).
+    ``known`` holds the ids of the stored profiles the change started from; ``fresh`` the records
+    the change writes (the others' facts are read from their stored normalized form); ``goldens``
+    the golden profiles already made, without their ids (``schemas.golden_json_without_id``).
     """
     events = list(assignment.events)
     edited = set(fresh)
@@ -312,8 +319,12 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
     updates: list[dict[str, Any]] = []
     for cluster in stale:
         profile_id = assignment.ids[cluster]
-        members = [fresh[key] if key in fresh else stored_facts(rows[key].normalized) for key in cluster]
-        golden = golden_public(profile_id, golden_profile_of(members, config=config)).model_dump_json()
+        if goldens is not None and cluster in goldens:
+            golden = with_profile_id(profile_id, goldens[cluster])
+        else:
+            members = [fresh[key].facts_form if key in fresh else stored_facts(rows[key].normalized)
+                       for key in cluster]
+            golden = golden_json(profile_id, golden_profile_of(members, config=config))
         values = {"id": profile_id, "status": "active", "merged_into": None, "golden": golden,
                   "record_count": len(cluster), "updated_at": now}
         if profile_id in known:
@@ -336,13 +347,15 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
 def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[RecordKey, store.StoredRecord],
                      changed: Sequence[Prepared], deletes: Sequence[RecordKey], existing: dict[RecordKey, int],
                      resolution: Resolution, config: ResolverConfig, now: datetime,
-                     orm_rows: dict[RecordKey, RecordRow] | None = None) -> None:
+                     orm_rows: dict[RecordKey, RecordRow] | None = None,
+                     goldens: Mapping[Cluster, str] | None = None) -> None:
     """Store a resolution of the affected records: their profiles, the changed records, the change feed.
 
     ``rows`` are the stored records the change affects (as they were before it), ``changed`` the
     records it writes (``existing``: the row ids of those already stored), ``deletes`` the records it
     erases, and ``resolution`` the partition of the affected records after the change. The outcome's
-    records and events are added to ``outcome``; ``orm_rows`` as in ``_write_records``.
+    records and events are added to ``outcome``; ``orm_rows`` as in ``_write_records``; ``goldens``
+    as in ``_write_profiles``.
     """
     previous: dict[str, list[RecordKey]] = defaultdict(list)
     for record_key, row in rows.items():
@@ -368,7 +381,7 @@ def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[Rec
     outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
     outcome.events.extend(_write_profiles(
         session, resolution=resolution, changes=changes, assignment=assignment, known=set(created), rows=rows,
-        fresh={p.key: p.facts for p in changed}, config=config, now=now))
+        fresh={p.key: p for p in changed}, config=config, now=now, goldens=goldens))
 
 
 def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),

@@ -40,9 +40,12 @@ __all__ = [
     "NamePublic",
     "NormalizedRecordPublic",
     "StatusPublic",
+    "golden_json",
+    "golden_json_without_id",
     "import_public",
     "normalized_record_public",
     "profile_facts_from_json",
+    "with_profile_id",
 ]
 
 
@@ -335,6 +338,21 @@ class GoldenProfilePublic(_Public):
 
 def _seen(values: Iterable[Seen]) -> list[SeenPublic]:
     return [SeenPublic(value=s.value, count=s.count, first_seen=s.first_seen, last_seen=s.last_seen) for s in values]
+
+
+def golden_json(profile_id: str, profile: GoldenProfile) -> str:
+    """Return a golden profile as stored and served: ``golden_public(...)`` as JSON."""
+    return with_profile_id(profile_id, golden_json_without_id(profile))
+
+
+def golden_json_without_id(profile: GoldenProfile) -> str:
+    """Return ``golden_json`` without its leading ``profile_id`` member, for a profile whose id is not given yet."""
+    return golden_public("", profile).model_dump_json(exclude={"profile_id"})
+
+
+def with_profile_id(profile_id: str, rest: str) -> str:
+    """Return ``golden_json`` from the id and ``golden_json_without_id`` (``profile_id`` is the first member)."""
+    return '{"profile_id":' + json.dumps(profile_id) + "," + rest[1:]
 
 
 def golden_public(profile_id: str, profile: GoldenProfile) -> GoldenProfilePublic:

@@ -69,6 +69,8 @@ _STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_rec
 _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
 _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
+_INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
+_INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
 _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
 
 
@@ -185,9 +187,16 @@ def delete_keys(session: Session, *, record_ids: Iterable[int]) -> None:
 
 
 def insert_keys(session: Session, *, keys: Sequence[tuple[int, str]]) -> None:
-    """Insert ``(record_id, key)`` pairs in one batched statement (executemany)."""
-    if keys:
-        session.execute(insert(_KEYS), [{"record_id": i, "key": k} for i, k in keys])
+    """Insert ``(record_id, key)`` pairs in one batched statement (executemany).
+
+    Straight to the driver: for plain integers and text, SQLAlchemy's per-row parameter handling
+    costs more than the insert (a bulk import writes several keys per record).
+    """
+    if not keys:
+        return
+    connection = session.connection()
+    statement = _INSERT_KEYS_QMARK if connection.dialect.paramstyle == "qmark" else _INSERT_KEYS_FORMAT
+    connection.exec_driver_sql(statement, list(keys))
 
 
 def delete_records(session: Session, *, ids: Iterable[int]) -> None:

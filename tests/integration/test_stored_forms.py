@@ -16,9 +16,9 @@ import pytest
 
 from resolvers import RecordIn, normalize_record
 from resolvers.config import ResolverConfig
-from resolvers.profiles import profile_facts
+from resolvers.profiles import golden_profile, profile_facts
 from service import ingest
-from service.schemas import profile_facts_from_json
+from service.schemas import golden_json, golden_json_without_id, golden_public, profile_facts_from_json, with_profile_id
 
 CONTACTS_2K = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "contacts-2k" / "records.ndjson.gz"
 
@@ -69,3 +69,20 @@ def test_edge_case_facts_keep_what_survivorship_reads(raw: dict[str, Any]) -> No
 
     assert stored == prepared.facts
     assert stored.key == (raw["source"], raw["source_record_id"])
+
+
+def test_a_golden_profile_made_before_its_id_is_known_is_the_one_made_with_it() -> None:
+    config = ResolverConfig()
+    records = [normalize_record(RecordIn.model_validate(raw), default_region=config.default_region)
+               for raw in _records()]
+    by_email: dict[str, list[Any]] = {}
+    for record in records:  # clusters of any size: records grouped by their first email, if any
+        by_email.setdefault(record.emails[0].key if record.emails else f"{record.source}/{record.source_record_id}",
+                            []).append(record)
+    for members in by_email.values():
+        profile = golden_profile(members, config=config)
+
+        made_later = with_profile_id("p_0123456789abcdef0123", golden_json_without_id(profile))
+
+        assert made_later == golden_public("p_0123456789abcdef0123", profile).model_dump_json()
+        assert made_later == golden_json("p_0123456789abcdef0123", profile)
