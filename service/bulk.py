@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from resolvers.blocking import key_bound
@@ -40,11 +42,12 @@ from resolvers.features import from_wire, wire_from_json
 from resolvers.profiles import golden_profile_of
 from resolvers.records import RecordKey
 from service import store
+from service.db import make_engine
 from service.ingest import (
     Affected,
     ChangeOutcome,
-    Prepared,
     RecordOutcome,
+    RecordWriter,
     apply_resolution,
     closure,
     link_pairs,
@@ -60,12 +63,15 @@ Pairs = list[tuple[RecordKey, RecordKey]]
 
 @dataclass(frozen=True, slots=True)
 class ResolveTask:
-    """One batch to resolve: each record's key, match form and normalized form (as stored), and the constraints.
+    """One batch to resolve: which staged and stored records (by row id), and what constrains them.
 
-    Only text and tuples, so that it travels to a worker process cheaply.
+    Only ids and text, so that it travels to a worker process cheaply: the worker reads the records'
+    match and normalized forms from the database itself (``database``, its URL).
     """
 
-    records: list[tuple[RecordKey, str, str]]
+    database: str
+    staged_ids: list[int]
+    stored_ids: list[int]
     crowded: frozenset[str]
     must_link: Pairs
     cannot_link: Pairs
@@ -80,15 +86,26 @@ class Resolved:
     goldens: tuple[str, ...]
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
+def _reader(database: str) -> Engine:
+    """Return this process's engine for reading ``database`` (made once)."""
+    if database not in _ENGINES:
+        _ENGINES[database] = make_engine(database)
+    return _ENGINES[database]
+
+
 def resolve_task(task: ResolveTask) -> Resolved:
     """Resolve one batch and make its golden profiles (in a worker process, or in this one)."""
-    ordered = sorted(task.records)
-    matched = [from_wire(wire_from_json(match), index=i) for i, (_, match, _) in enumerate(ordered)]
+    with Session(_reader(task.database)) as session:
+        records = sorted(store.record_forms(session, staged_ids=task.staged_ids, stored_ids=task.stored_ids))
+    matched = [from_wire(wire_from_json(match), index=i) for i, (_, match, _) in enumerate(records)]
     clusters = resolve_matched(matched, config=task.config, explain=False, crowded=task.crowded,
                                must_link=task.must_link, cannot_link=task.cannot_link).clusters
-    facts = {key: normalized for key, _, normalized in ordered}
+    normalized = {key: text for key, _, text in records}
     goldens = tuple(golden_json_without_id(golden_profile_of(
-        (profile_facts_from_json(facts[key]) for key in cluster), config=task.config)) for cluster in clusters)
+        (profile_facts_from_json(normalized[key]) for key in cluster), config=task.config)) for cluster in clusters)
     return Resolved(clusters=clusters, goldens=goldens)
 
 
@@ -165,13 +182,6 @@ def _batches(nodes: Sequence[_Node], parts: list[list[int]], *, size: int) -> li
     return batches
 
 
-def _prepared(record: store.StagedRecord) -> Prepared:
-    """Return a staged record as ``ingest.apply_resolution`` writes it."""
-    return Prepared(key=(record.source, record.source_record_id), content_hash=record.content_hash, raw=record.raw,
-                    observed_at=record.observed_at, normalized=record.normalized, match_json=record.match,
-                    keys=tuple(json.loads(record.keys)))
-
-
 @dataclass(slots=True)
 class _Plan:
     """What the whole change is about: its records (nodes), the stored ones it affects, and the crowded keys."""
@@ -207,13 +217,27 @@ def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverC
     return _Plan(nodes=nodes, stored=stored, existing=existing, crowded=crowded, links=links)
 
 
-def _task(batch: _Batch, records: list[tuple[RecordKey, str, str]], plan: _Plan,
-          config: ResolverConfig) -> ResolveTask:
+def _task(batch: _Batch, plan: _Plan, *, database: str, config: ResolverConfig) -> ResolveTask:
     keys = {node.key for node in batch.nodes}
     held = {key for node in batch.nodes for key in node.keys}
-    return ResolveTask(records=records, crowded=frozenset(held & plan.crowded),
+    return ResolveTask(database=database, staged_ids=[n.staged for n in batch.nodes if n.staged is not None],
+                       stored_ids=[n.stored_id for n in batch.nodes if n.stored_id is not None],
+                       crowded=frozenset(held & plan.crowded),
                        must_link=[(a, b) for a, b in plan.links["must"] if a in keys and b in keys],
                        cannot_link=[(a, b) for a, b in plan.links["cannot"] if a in keys and b in keys], config=config)
+
+
+def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) -> RecordWriter:
+    """Return the writer of a batch's staged records, given their profiles (see ``ingest.apply_resolution``)."""
+
+    def write(profile_of: Mapping[RecordKey, str]) -> list[RecordOutcome]:
+        staged = [node for node in batch.nodes if node.staged is not None]
+        store.write_staged(session, assignments=[(node.staged, plan.existing.get(node.key), profile_of[node.key])
+                                                 for node in staged if node.staged is not None], now=now)
+        return [RecordOutcome(node.key, "updated" if node.key in plan.existing else "created", profile_of[node.key])
+                for node in staged]
+
+    return write
 
 
 def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, batch_records: int,
@@ -237,26 +261,23 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
         parts = _parts(plan.nodes, crowded=plan.crowded, must=plan.links["must"])
         batches = _batches(plan.nodes, parts, size=batch_records)
         del parts
-        contexts: deque[tuple[_Batch, list[Prepared]]] = deque()
+        database = session.connection().engine.url.render_as_string(hide_password=False)
+        contexts: deque[_Batch] = deque()
 
         def tasks() -> Iterator[ResolveTask]:
             for batch in batches:
-                staged = store.staged_records(session, ids=[n.staged for n in batch.nodes if n.staged is not None])
-                prepared = [_prepared(record) for record in staged.values()]
-                contexts.append((batch, prepared))
-                records = [(p.key, p.match_json, p.normalized) for p in prepared]
-                records += [(n.key, plan.stored[n.key].match, plan.stored[n.key].normalized) for n in batch.nodes
-                            if n.stored_id is not None]
-                yield _task(batch, records, plan, config)
+                contexts.append(batch)
+                yield _task(batch, plan, database=database, config=config)
 
         for resolved in resolve_all(tasks()):
-            batch, prepared = contexts.popleft()
-            rows = {n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored}
-            apply_resolution(session, outcome=outcome, rows=rows, changed=prepared, deletes=(),
-                             existing={p.key: plan.existing[p.key] for p in prepared if p.key in plan.existing},
+            batch = contexts.popleft()
+            apply_resolution(session, outcome=outcome,
+                             rows={n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored},
+                             changed={n.key: None for n in batch.nodes if n.staged is not None},
+                             write_records=_record_writer(session, batch, plan, now), deletes=(),
                              resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
-                             config=config, now=now, goldens=dict(zip(resolved.clusters, resolved.goldens,
-                                                                      strict=True)))
+                             config=config, now=now,
+                             goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
             if progress is not None:
                 progress(len(batch.nodes))
     store.delete_staged(session, import_id=import_id)

@@ -52,9 +52,9 @@ from service.errors import BusyError
 from service.schemas import golden_json, normalized_record_public, profile_facts_from_json, with_profile_id
 from service.tables import LinkRow, RecordRow
 
-__all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "add_link", "apply_change", "apply_resolution",
-           "closure", "content_hash", "in_transaction", "link_pairs", "prepare", "remove_link", "stored_facts",
-           "utc_now"]
+__all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "RecordWriter", "add_link", "apply_change",
+           "apply_resolution", "closure", "content_hash", "in_transaction", "link_pairs", "prepare", "remove_link",
+           "stored_facts", "utc_now"]
 
 T = TypeVar("T")
 Cluster = tuple[RecordKey, ...]
@@ -260,7 +260,7 @@ def _record_values(prepared: Prepared, *, profile_id: str, now: datetime) -> dic
 
 
 def _write_records(session: Session, *, changed: Sequence[Prepared], existing: dict[RecordKey, int],
-                   profile_of: dict[RecordKey, str], now: datetime,
+                   profile_of: Mapping[RecordKey, str], now: datetime,
                    rows: dict[RecordKey, RecordRow] | None) -> list[RecordOutcome]:
     """Insert or update the changed records and their keys, set-based; return their outcomes.
 
@@ -298,15 +298,26 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
                           rows.get(p.key) or created.get(p.key)) for p in changed]
 
 
+def _facts(key: RecordKey, fresh: Mapping[RecordKey, ProfileFacts | None],
+           rows: Mapping[RecordKey, store.StoredRecord]) -> ProfileFacts:
+    """Return the survivorship facts of a record the change writes (``fresh``) or of a stored one."""
+    if key not in fresh:
+        return stored_facts(rows[key].normalized)
+    facts = fresh[key]
+    if facts is None:
+        raise ValueError(f"no golden profile and no facts were given for the changed record {key}")
+    return facts
+
+
 def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequence[ClusterChange],
                     assignment: IdAssignment, known: set[str], rows: dict[RecordKey, store.StoredRecord],
-                    fresh: dict[RecordKey, Prepared], config: ResolverConfig, now: datetime,
+                    fresh: Mapping[RecordKey, ProfileFacts | None], config: ResolverConfig, now: datetime,
                     goldens: Mapping[Cluster, str] | None) -> list[ProfileEvent]:
     """Write golden profiles of changed clusters and retire merged and erased ids; return all events.
 
-    ``known`` holds the ids of the stored profiles the change started from; ``fresh`` the records
-    the change writes (the others' facts are read from their stored normalized form); ``goldens``
-    the golden profiles already made, without their ids (``schemas.golden_json_without_id``).
+    ``known`` holds the ids of the stored profiles the change started from; ``fresh`` the facts of
+    the records the change writes (the others' facts are read from their stored normalized form);
+    ``goldens`` the golden profiles already made, without their ids (``schemas.golden_json_without_id``).
     """
     events = list(assignment.events)
     edited = set(fresh)
@@ -322,8 +333,7 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
         if goldens is not None and cluster in goldens:
             golden = with_profile_id(profile_id, goldens[cluster])
         else:
-            members = [fresh[key].facts_form if key in fresh else stored_facts(rows[key].normalized)
-                       for key in cluster]
+            members = [_facts(key, fresh, rows) for key in cluster]
             golden = golden_json(profile_id, golden_profile_of(members, config=config))
         values = {"id": profile_id, "status": "active", "merged_into": None, "golden": golden,
                   "record_count": len(cluster), "updated_at": now}
@@ -344,18 +354,22 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
     return events
 
 
+RecordWriter = Callable[[Mapping[RecordKey, str]], list[RecordOutcome]]
+
+
 def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[RecordKey, store.StoredRecord],
-                     changed: Sequence[Prepared], deletes: Sequence[RecordKey], existing: dict[RecordKey, int],
-                     resolution: Resolution, config: ResolverConfig, now: datetime,
+                     changed: Mapping[RecordKey, ProfileFacts | None], write_records: RecordWriter,
+                     deletes: Sequence[RecordKey], resolution: Resolution, config: ResolverConfig, now: datetime,
                      orm_rows: dict[RecordKey, RecordRow] | None = None,
                      goldens: Mapping[Cluster, str] | None = None) -> None:
     """Store a resolution of the affected records: their profiles, the changed records, the change feed.
 
     ``rows`` are the stored records the change affects (as they were before it), ``changed`` the
-    records it writes (``existing``: the row ids of those already stored), ``deletes`` the records it
-    erases, and ``resolution`` the partition of the affected records after the change. The outcome's
-    records and events are added to ``outcome``; ``orm_rows`` as in ``_write_records``; ``goldens``
-    as in ``_write_profiles``.
+    records it writes, with their facts for golden profiles (None when ``goldens`` has them), which
+    ``write_records`` stores given each record's profile id; ``deletes`` the records it erases, and
+    ``resolution`` the partition of the affected records after the change. The outcome's records and
+    events are added to ``outcome``; ``orm_rows`` as in ``_write_records``; ``goldens`` as in
+    ``_write_profiles``.
     """
     previous: dict[str, list[RecordKey]] = defaultdict(list)
     for record_key, row in rows.items():
@@ -368,11 +382,9 @@ def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[Rec
     profile_of = {key: assignment.ids[cluster] for cluster in resolution.clusters for key in cluster}
     store.delete_records(session, ids=[rows[k].id for k in deletes if k in rows])
     store.delete_links_of(session, keys=[k for k in deletes if k in rows])
-    outcome.records.extend(_write_records(session, changed=changed, existing=existing, profile_of=profile_of,
-                                          now=now, rows=orm_rows))
-    changed_keys = {p.key for p in changed}
+    outcome.records.extend(write_records(profile_of))
     moved = {key: profile_of[key] for key, row in rows.items()
-             if key in profile_of and key not in changed_keys and row.profile_id != profile_of[key]}
+             if key in profile_of and key not in changed and row.profile_id != profile_of[key]}
     store.set_profile_ids(session, profile_of=[(rows[key].id, profile) for key, profile in moved.items()], now=now)
     for key, profile in moved.items():
         if orm_rows and key in orm_rows:  # an ORM row the caller may answer with: keep it true
@@ -381,7 +393,7 @@ def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[Rec
     outcome.records.extend(RecordOutcome(k, "deleted", None) for k in deletes if k in rows)
     outcome.events.extend(_write_profiles(
         session, resolution=resolution, changes=changes, assignment=assignment, known=set(created), rows=rows,
-        fresh={p.key: p for p in changed}, config=config, now=now, goldens=goldens))
+        fresh=changed, config=config, now=now, goldens=goldens))
 
 
 def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
@@ -418,9 +430,16 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     crowded = frozenset(k for k, n in affected.counts.items() if n + delta.get(k, 0) > key_bound(k, config))
     resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
                                    config=config, any_links=bool(link_kinds))
-    apply_resolution(session, outcome=outcome, rows=rows, changed=changed, deletes=deletes,
-                     existing={key: row.id for key, row in existing.items() if row.id is not None},
-                     resolution=resolution, config=config, now=now, orm_rows=existing if with_rows else None)
+    orm_rows = existing if with_rows else None
+
+    def write_records(profile_of: Mapping[RecordKey, str]) -> list[RecordOutcome]:
+        stored = {key: row.id for key, row in existing.items() if row.id is not None}
+        return _write_records(session, changed=changed, existing=stored, profile_of=profile_of, now=now,
+                              rows=orm_rows)
+
+    apply_resolution(session, outcome=outcome, rows=rows, changed={p.key: p.facts_form for p in changed},
+                     write_records=write_records, deletes=deletes, resolution=resolution, config=config, now=now,
+                     orm_rows=orm_rows)
     return outcome
 
 

@@ -11,7 +11,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, delete, exists, func, insert, or_, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -39,6 +52,7 @@ __all__ = [
     "links_among",
     "live_profile_id",
     "profile_ages",
+    "record_forms",
     "records_by_ids",
     "records_by_keys",
     "records_of_profile",
@@ -51,6 +65,7 @@ __all__ = [
     "stored_records",
     "update_records",
     "write_profiles",
+    "write_staged",
 ]
 
 _CHUNK = 500
@@ -364,3 +379,74 @@ def delete_staged(session: Session, *, import_id: str) -> None:
 def has_records(session: Session) -> bool:
     """Return whether any record is stored."""
     return bool(session.connection().execute(select_columns(exists().where(_RECORDS.c.id.is_not(None)))).scalar())
+
+
+_FORMS_OF_STAGED = select_columns(_STAGED.c.source, _STAGED.c.source_record_id, _STAGED.c.match,
+                                  _STAGED.c.normalized).where(_STAGED.c.id.in_(_LIST))
+_FORMS_OF_STORED = select_columns(_RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.match,
+                                  _RECORDS.c.normalized).where(_RECORDS.c.id.in_(_LIST))
+
+
+def record_forms(session: Session, *, staged_ids: Iterable[int],
+                 stored_ids: Iterable[int]) -> list[tuple[RecordKey, str, str]]:
+    """Return ``(key, match form, normalized form)`` of staged records and stored records, by row id."""
+    rows = [*_rows(session, _FORMS_OF_STAGED, staged_ids), *_rows(session, _FORMS_OF_STORED, stored_ids)]
+    return [((source, record_id), match, normalized) for source, record_id, match, normalized in rows]
+
+
+# Writing staged records set-based, inside the database: a batch's assignments go to a temporary
+# table, and the records and their keys are copied from the staging table by joining it.
+_CREATE_ASSIGNMENTS = {
+    "sqlite": "CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
+              "(staged_id INTEGER PRIMARY KEY, stored_id INTEGER, profile_id TEXT NOT NULL)",
+    "postgresql": "CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
+                  "(staged_id BIGINT PRIMARY KEY, stored_id BIGINT, profile_id TEXT NOT NULL) ON COMMIT DROP",
+}
+_FILL_ASSIGNMENTS = {
+    "sqlite": "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (?, ?, ?)",
+    "postgresql": "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (%s, %s, %s)",
+}
+_INSERT_STAGED = text(
+    'INSERT INTO records (source, source_record_id, content_hash, raw, normalized, "match", observed_at, profile_id, '
+    "created_at, updated_at) "
+    'SELECT s.source, s.source_record_id, s.content_hash, s.raw, s.normalized, s."match", s.observed_at, '
+    "a.profile_id, :now, :now "
+    "FROM bulk_assignments a JOIN import_records s ON s.id = a.staged_id WHERE a.stored_id IS NULL "
+    "ORDER BY a.staged_id"
+).bindparams(bindparam("now", type_=DateTime))
+_UPDATE_STAGED = text(
+    'UPDATE records SET content_hash = s.content_hash, raw = s.raw, normalized = s.normalized, "match" = s."match", '
+    "observed_at = s.observed_at, profile_id = a.profile_id, updated_at = :now "
+    "FROM bulk_assignments a JOIN import_records s ON s.id = a.staged_id WHERE records.id = a.stored_id"
+).bindparams(bindparam("now", type_=DateTime))
+_DELETE_REPLACED_KEYS = text(
+    "DELETE FROM record_keys WHERE record_id IN (SELECT stored_id FROM bulk_assignments WHERE stored_id IS NOT NULL)")
+_KEYS_OF_STAGED = {
+    "sqlite": "json_each(s.\"keys\") AS j",
+    "postgresql": "LATERAL jsonb_array_elements_text(s.\"keys\"::jsonb) AS j(value)",
+}
+_INSERT_STAGED_KEYS = (
+    "INSERT INTO record_keys (record_id, key) SELECT r.id, j.value FROM bulk_assignments a "
+    "JOIN import_records s ON s.id = a.staged_id "
+    "JOIN records r ON r.source = s.source AND r.source_record_id = s.source_record_id CROSS JOIN {keys}"
+)
+
+
+def write_staged(session: Session, *, assignments: Sequence[tuple[int, int | None, str]], now: datetime) -> None:
+    """Store staged records as records: ``(staged row id, stored row id it replaces or None, profile id)``.
+
+    A new record is inserted; a stored one takes the staged content and profile; either gets the
+    staged candidate keys (those of a replaced record first go).
+    """
+    if not assignments:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    connection.exec_driver_sql(_CREATE_ASSIGNMENTS[dialect])
+    connection.exec_driver_sql("DELETE FROM bulk_assignments")
+    connection.exec_driver_sql(_FILL_ASSIGNMENTS[dialect], list(assignments))
+    connection.execute(_INSERT_STAGED, {"now": now})
+    if any(stored is not None for _, stored, _ in assignments):
+        connection.execute(_UPDATE_STAGED, {"now": now})
+        connection.execute(_DELETE_REPLACED_KEYS)
+    connection.execute(text(_INSERT_STAGED_KEYS.format(keys=_KEYS_OF_STAGED[dialect])))

@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import feed, person, put, resolved_partition, stored_partition
+from tests.api.helpers import (
+    feed,
+    golden_mismatches,
+    index_keys,
+    link,
+    person,
+    profile_id_of,
+    put,
+    resolved_partition,
+    stored_partition,
+)
 from tests.conftest import MakeClient
 
 NDJSON = {"content-type": "application/x-ndjson"}
@@ -142,6 +152,63 @@ def test_an_import_and_upserts_are_one_engine(importer: TestClient, database_url
     assert importer.get("/v1/records/web/w1").json()["profile_id"] == importer.get(
         "/v1/records/shop/o3").json()["profile_id"]
     assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+def test_an_import_that_changes_stored_records_re_resolves_what_they_touched(importer: TestClient,
+                                                                             database_url: str) -> None:
+    # Stored first: Anna's shop order and her newsletter sign-up share an address; Marco is alone.
+    put(importer, "shop/o1", person("Anna", "Rossi", email="anna.rossi@example-mail.org", phone="+39 347 555 0101"))
+    put(importer, "news/n1", person("Anna", "Rossi", email="anna.rossi@example-mail.org"))
+    put(importer, "shop/o2", person("Marco", "Verdi", phone="+39 347 555 0202"))
+    anna = profile_id_of(importer, "shop/o1")
+    # The file moves the newsletter sign-up to another address (Anna's two records no longer meet),
+    # adds a web account sharing Marco's phone, and repeats Marco's order as it is stored.
+    changed = [
+        {**person("Anna", "Rossi", email="a.rossi@another-mail.org"), "source": "news", "source_record_id": "n1"},
+        {**person("Marco", "Verdi", phone="+39 347 555 0202", email="marco.verdi@example-mail.org"),
+         "source": "web", "source_record_id": "w1"},
+        {**person("Marco", "Verdi", phone="+39 347 555 0202"), "source": "shop", "source_record_id": "o2"},
+    ]
+
+    job = run_import(importer, ndjson(changed), NDJSON)
+
+    assert job["state"] == "succeeded", job
+    assert (job["counts"]["records_created"], job["counts"]["records_updated"],
+            job["counts"]["records_unchanged"]) == (1, 1, 1)
+    assert importer.get("/v1/records/news/n1").json()["raw"]["email"] == "a.rossi@another-mail.org"
+    # A split keeps the id on the larger part, ties going to the smallest record key (news/n1).
+    assert profile_id_of(importer, "news/n1") == anna
+    assert profile_id_of(importer, "shop/o1") != anna
+    assert profile_id_of(importer, "web/w1") == profile_id_of(importer, "shop/o2")
+    assert importer.get("/v1/profiles", params={"email": "anna.rossi@example-mail.org"}).json()["profiles"][0][
+        "record_count"] == 1
+    assert stored_partition(database_url) == resolved_partition(database_url)
+    assert golden_mismatches(database_url) == []
+    stored_keys, expected_keys = index_keys(database_url)
+    assert stored_keys == expected_keys
+
+
+def test_an_import_keeps_the_stewards_links(importer: TestClient, database_url: str) -> None:
+    put(importer, "crm/c1", person("Lena", "Kraus", email="lena.kraus@example-mail.org"))
+    put(importer, "sms/s1", person("Lena", "Kraus", phone="+49 170 1234567"))
+    link(importer, "must", "crm/c1", "sms/s1")
+    put(importer, "crm/c2", person("Paul", "Weber", email="paul.weber@example-mail.org"))
+    put(importer, "web/w2", person("Paul", "Weber", email="paul.weber@example-mail.org", phone="+49 170 7654321"))
+    link(importer, "cannot", "crm/c2", "web/w2")
+    # The file adds a record sharing each of them: the must-linked pair stays one profile, and the
+    # cannot-linked pair stays apart whatever joins each side.
+    file = [{**person("Lena", "Kraus", phone="+49 170 1234567", email="lena.k@example-mail.org"),
+             "source": "shop", "source_record_id": "o9"},
+            {**person("Paul", "Weber", email="paul.weber@example-mail.org"), "source": "news",
+             "source_record_id": "n9"}]
+
+    job = run_import(importer, ndjson(file), NDJSON)
+
+    assert job["state"] == "succeeded", job
+    assert profile_id_of(importer, "crm/c1") == profile_id_of(importer, "sms/s1") == profile_id_of(importer, "shop/o9")
+    assert profile_id_of(importer, "crm/c2") != profile_id_of(importer, "web/w2")
+    assert stored_partition(database_url) == resolved_partition(database_url)
+    assert golden_mismatches(database_url) == []
 
 
 @pytest.mark.parametrize(("headers", "field"), [
