@@ -231,11 +231,11 @@ def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) 
     """Return the writer of a batch's staged records, given their profiles (see ``ingest.apply_resolution``)."""
 
     def write(profile_of: Mapping[RecordKey, str]) -> list[RecordOutcome]:
-        staged = [node for node in batch.nodes if node.staged is not None]
-        store.write_staged(session, assignments=[(node.staged, plan.existing.get(node.key), profile_of[node.key])
-                                                 for node in staged if node.staged is not None], now=now)
-        return [RecordOutcome(node.key, "updated" if node.key in plan.existing else "created", profile_of[node.key])
-                for node in staged]
+        staged = [(node.staged, node.key) for node in batch.nodes if node.staged is not None]
+        store.write_staged(session, assignments=[(row_id, plan.existing.get(key), profile_of[key])
+                                                 for row_id, key in staged], now=now)
+        return [RecordOutcome(key, "updated" if key in plan.existing else "created", profile_of[key])
+                for _, key in staged]
 
     return write
 

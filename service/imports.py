@@ -199,7 +199,9 @@ def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
             results.append((number, body))
             continue
         try:
-            record = RecordIn.model_validate(body)
+            # A JSON line is validated as JSON: only its free-form attributes then need the check for
+            # values JSON cannot hold, where a mapping (a CSV row) needs it for every field.
+            record = RecordIn.model_validate(body) if isinstance(row, dict) else RecordIn.model_validate_json(row)
         except ValidationError as error:
             results.append((number, [d.model_dump() for d in validation_details(error.errors())]))
             continue
@@ -368,31 +370,38 @@ class ImportRunner:
     def _process(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int, phase: str) -> bool:
         """Stage the spool's lines after line ``resume`` (unless done), then apply; return whether it finished."""
         workers = max(1, self.settings.workers)
+        ahead = 2 * workers
         if workers == 1:
             _init_worker(self.config)
-            return self._run_phases(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase,
-                                    prepare=lambda chunks: map(_prepare_rows, chunks), resolve_all=bulk.resolve_here)
+            if phase == "staging" and not self._stage(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume,
+                                                      prepare=lambda chunks: map(_prepare_rows, chunks)):
+                return False
+            self._apply(job_id, resolve_all=bulk.resolve_here)
+            return True
         context = multiprocessing.get_context("spawn")  # never fork a threaded server process
-        with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
-            ahead = 2 * workers
-            return self._run_phases(
-                job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase,
-                prepare=lambda chunks: bulk.bounded_map(pool, _prepare_rows, chunks, ahead=ahead),
-                resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
-
-    def _run_phases(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int, phase: str,
-                    prepare: Callable[[Iterator[list[Row]]], Iterator[list[Outcome]]],
-                    resolve_all: bulk.ResolveAll) -> bool:
         if phase == "staging":
-            with spool.open("rb") as raw:
-                rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
-                if not self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell):
+            with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
+                if not self._stage(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume,
+                                   prepare=lambda chunks: bulk.bounded_map(pool, _prepare_rows, chunks, ahead=ahead)):
                     return False
+        # Fresh processes: the staging workers' caches of normalized values are of no use to resolving.
+        with context.Pool(workers) as pool:
+            self._apply(job_id, resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
+        return True
+
+    def _stage(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int,
+               prepare: Callable[[Iterator[list[Row]]], Iterator[list[Outcome]]]) -> bool:
+        """Stage the spool's lines after line ``resume``; return whether its end was reached."""
+        with spool.open("rb") as raw:
+            rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
+            return self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell)
+
+    def _apply(self, job_id: str, *, resolve_all: bulk.ResolveAll) -> None:
+        """Apply the job's staged records in one write transaction."""
         started = time.perf_counter()
         self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all))
         if self.on_chunk is not None:
             self.on_chunk(0, time.perf_counter() - started)
-        return True
 
     def _stage_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
         """Stage every chunk; return whether the spool's end was reached (False: stopped first)."""

@@ -61,7 +61,6 @@ __all__ = [
     "stage_records",
     "staged_count",
     "staged_index",
-    "staged_records",
     "stored_records",
     "update_records",
     "write_profiles",
@@ -362,18 +361,18 @@ def staged_index(session: Session, *, import_id: str) -> Iterator[StagedKey]:
         yield StagedKey(*row)
 
 
-_STAGED_ROWS = select_columns(_STAGED.c.id, *(_STAGED.c[name] for name in _STAGED_COLUMNS)).where(
-    _STAGED.c.id.in_(_LIST))
-
-
-def staged_records(session: Session, *, ids: Iterable[int]) -> dict[int, StagedRecord]:
-    """Return staged records by their row ids."""
-    return {row[0]: StagedRecord(*row[1:]) for row in _rows(session, _STAGED_ROWS, ids)}
-
-
 def delete_staged(session: Session, *, import_id: str) -> None:
-    """Delete every record an import has staged."""
-    session.connection().execute(delete(_STAGED).where(_STAGED.c.import_id == import_id))
+    """Delete every record an import has staged.
+
+    When no other import has staged any, the whole table is emptied at once, which SQLite does
+    without visiting each row (writers run one at a time, so none can stage rows meanwhile).
+    """
+    connection = session.connection()
+    total = connection.execute(select_columns(func.count()).select_from(_STAGED)).scalar_one()
+    if total == staged_count(session, import_id=import_id):
+        connection.execute(delete(_STAGED))
+    else:
+        connection.execute(delete(_STAGED).where(_STAGED.c.import_id == import_id))
 
 
 def has_records(session: Session) -> bool:
