@@ -101,15 +101,17 @@ def _run(database: str, args: argparse.Namespace, scratch: Path) -> None:
                     job = client.get(f"/v1/imports/{job['id']}", headers=auth).json()
                     if time.perf_counter() - reported >= args.report_every:
                         reported = time.perf_counter()
-                        print(f"  {reported - started:6.0f} s: {job['counts']['lines_read']:,} lines applied, "
-                              f"progress {job['progress']:.1%}, peak RSS so far {peak / 2**30:.2f} GiB", flush=True)
+                        print(f"  {reported - started:6.0f} s: {job['phase']}, {job['counts']['lines_read']:,} lines "
+                              f"read, progress {job['progress']:.1%}, peak RSS so far {peak / 2**30:.2f} GiB",
+                              flush=True)
                 finished = time.perf_counter()
                 lines = client.get("/v1/exports/assignments", headers=auth).text.splitlines()
         finally:
             done.set()
     seconds = finished - started
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; file {args.records.name}; "
-          f"{args.workers} normalization worker(s); {args.chunk_lines} lines per transaction")
+          f"{args.workers} worker process(es); {args.chunk_lines} lines staged per transaction and records "
+          "resolved per batch")
     print(f"state {job['state']}; end to end {seconds:.1f} s (upload {uploaded - started:.1f} s); "
           f"{job['counts']['lines_read'] / seconds:,.0f} lines/s; server peak RSS {peak / 2**30:.2f} GiB")
     print("counts " + json.dumps(job["counts"]))
@@ -125,7 +127,7 @@ def main() -> int:
     parser.add_argument("--records", type=Path, default=DEFAULT_RECORDS)
     parser.add_argument("--postgres", help="PostgreSQL server URL; a throwaway schema is used and dropped")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--chunk-lines", type=int, default=5000)
+    parser.add_argument("--chunk-lines", type=int, default=5000, help="THROUGHLINE_IMPORT_CHUNK_LINES for the server")
     parser.add_argument("--report-every", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--no-compare", dest="compare", action="store_false",
                         help="skip the comparison with the batch CLI")

@@ -478,9 +478,18 @@ class ImportRunner:
         self._save(session, job, counts)
 
     def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
+        """End a job; a failed one also drops what it staged (it is never applied, and holds raw values)."""
         now = ingest.utc_now()
-        self._update(job_id, state=state, message=message, finished_at=now, updated_at=now, owner=None,
-                     lease_until=None)
+        statement = (update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
+                     .values(state=state, message=message, finished_at=now, updated_at=now, owner=None,
+                             lease_until=None))
+
+        def work(session: Session) -> None:
+            ended = session.connection().execute(statement).rowcount
+            if ended and state == "failed":
+                store.delete_staged(session, import_id=job_id)
+
+        self._write(work)
 
     def _release(self, job_id: str) -> None:
         """Put an unfinished job back in the queue (the server is stopping)."""

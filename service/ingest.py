@@ -265,9 +265,9 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
     """Insert or update the changed records and their keys, set-based; return their outcomes.
 
     ``existing`` holds the row ids of the changed records already stored. New rows go in as one
-    batched ``INSERT ... RETURNING`` and updated ones as one batched ``UPDATE``, without ORM objects
-    (the bulk path's hot spot). With ``rows`` (the stored rows of the existing records, or an empty
-    dict), the outcomes carry each record's row as stored now, for callers that answer with it.
+    batched ``INSERT ... RETURNING`` and updated ones as one batched ``UPDATE``, without ORM objects.
+    With ``rows`` (the stored rows of the existing records, or an empty dict), the outcomes carry
+    each record's row as stored now, for callers that answer with it.
     """
     ids: dict[RecordKey, int] = {}
     fresh: list[dict[str, Any]] = []

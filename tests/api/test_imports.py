@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.api.helpers import (
     feed,
     golden_mismatches,
     index_keys,
     link,
+    open_engine,
     person,
     profile_id_of,
     put,
@@ -237,13 +239,16 @@ def test_a_body_over_the_import_limit_is_refused_and_leaves_no_job(make_client: 
     assert list((tmp_path / "spool").glob("*")) == []
 
 
-def test_a_corrupt_gzip_body_fails_the_job_with_its_resume_point(importer: TestClient) -> None:
-    body = gzip.compress(ndjson(people(10)))
+def test_a_corrupt_gzip_body_fails_the_job_and_applies_none_of_it(importer: TestClient, database_url: str) -> None:
+    body = gzip.compress(ndjson(people(300)))
     job = run_import(importer, body[: len(body) // 2], {**NDJSON, "content-encoding": "gzip"})
 
     assert job["state"] == "failed"
     assert "could not be read" in job["message"]
-    assert job["counts"]["lines_read"] == job["resume_line"]  # what is in is exactly up to the resume point
+    assert job["counts"]["lines_read"] == job["resume_line"] > 0  # lines were staged up to the resume point
+    assert stored_partition(database_url) == []
+    with open_engine(database_url) as engine, engine.connect() as connection:  # nor is anything left staged
+        assert connection.execute(text("SELECT count(*) FROM import_records")).scalar_one() == 0
 
 
 def test_jobs_are_listed_newest_first_and_unknown_ids_answer_404(importer: TestClient) -> None:
