@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
+import psycopg
+from psycopg import sql as psycopg_sql
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     DateTime,
     bindparam,
     delete,
@@ -86,6 +89,32 @@ _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_i
 _INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
 _INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
 _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
+
+
+# From this many rows on, PostgreSQL takes an insert through COPY: executemany sends a statement
+# per row, which costs tens of microseconds each (a bulk import writes millions).
+_COPY_FROM = 500
+
+
+def _copy_rows(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows (values in ``columns`` order) through PostgreSQL's COPY, on the session's connection."""
+    dbapi = cast(psycopg.Connection[Any], connection.connection.dbapi_connection)
+    statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+        psycopg_sql.Identifier(table), psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, columns)))
+    with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (column values, all with the same columns), batched: executemany, or COPY for many on PostgreSQL."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
+        columns = list(rows[0])
+        _copy_rows(connection, table.name, columns, [[row[name] for name in columns] for row in rows])
+    else:
+        connection.execute(insert(table), list(rows))
 
 
 def _rows(session: Session, statement: Any, values: Iterable[Any]) -> Iterator[Any]:
@@ -268,8 +297,7 @@ def profile_ages(session: Session, *, ids: Iterable[str]) -> dict[str, datetime]
 def write_profiles(session: Session, *, inserts: Sequence[dict[str, Any]], updates: Sequence[dict[str, Any]]) -> None:
     """Insert new profile rows and update existing ones (all columns but ``created_at``), batched."""
     connection = session.connection()
-    if inserts:
-        connection.execute(insert(_PROFILES), list(inserts))
+    _insert_many(connection, _PROFILES, inserts)
     if updates:
         columns = ("status", "merged_into", "golden", "record_count", "updated_at")
         statement = (update(_PROFILES).where(_PROFILES.c.id == bindparam("profile_id"))
@@ -296,8 +324,7 @@ def repoint_merged(session: Session, *, retired: str, survivor: str) -> None:
 
 def insert_changes(session: Session, *, changes: Sequence[dict[str, Any]]) -> None:
     """Append entries (column values) to the change feed, in order, in one batched statement."""
-    if changes:
-        session.connection().execute(insert(ChangeRow.__table__), list(changes))  # type: ignore[attr-defined]
+    _insert_many(session.connection(), ChangeRow.__table__, changes)  # type: ignore[attr-defined]
 
 
 # --- staged imports -------------------------------------------------------------------------------
@@ -364,13 +391,17 @@ def staged_index(session: Session, *, import_id: str) -> Iterator[StagedKey]:
 def delete_staged(session: Session, *, import_id: str) -> None:
     """Delete every record an import has staged.
 
-    When no other import has staged any, the whole table is emptied at once, which SQLite does
-    without visiting each row (writers run one at a time, so none can stage rows meanwhile).
+    When no other import has staged any, the whole table is emptied at once (SQLite's unfiltered
+    ``DELETE``, PostgreSQL's transactional ``TRUNCATE``), without visiting each row; writers run one
+    at a time, so none can stage rows meanwhile.
     """
     connection = session.connection()
     total = connection.execute(select_columns(func.count()).select_from(_STAGED)).scalar_one()
     if total == staged_count(session, import_id=import_id):
-        connection.execute(delete(_STAGED))
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("TRUNCATE import_records")
+        else:
+            connection.execute(delete(_STAGED))
     else:
         connection.execute(delete(_STAGED).where(_STAGED.c.import_id == import_id))
 
@@ -401,10 +432,7 @@ _CREATE_ASSIGNMENTS = {
     "postgresql": "CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
                   "(staged_id BIGINT PRIMARY KEY, stored_id BIGINT, profile_id TEXT NOT NULL) ON COMMIT DROP",
 }
-_FILL_ASSIGNMENTS = {
-    "sqlite": "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (?, ?, ?)",
-    "postgresql": "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (%s, %s, %s)",
-}
+_FILL_ASSIGNMENTS = "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (?, ?, ?)"
 _INSERT_STAGED = text(
     'INSERT INTO records (source, source_record_id, content_hash, raw, normalized, "match", observed_at, profile_id, '
     "created_at, updated_at) "
@@ -443,7 +471,10 @@ def write_staged(session: Session, *, assignments: Sequence[tuple[int, int | Non
     dialect = connection.dialect.name
     connection.exec_driver_sql(_CREATE_ASSIGNMENTS[dialect])
     connection.exec_driver_sql("DELETE FROM bulk_assignments")
-    connection.exec_driver_sql(_FILL_ASSIGNMENTS[dialect], list(assignments))
+    if dialect == "postgresql":
+        _copy_rows(connection, "bulk_assignments", ("staged_id", "stored_id", "profile_id"), assignments)
+    else:
+        connection.exec_driver_sql(_FILL_ASSIGNMENTS, list(assignments))
     connection.execute(_INSERT_STAGED, {"now": now})
     if any(stored is not None for _, stored, _ in assignments):
         connection.execute(_UPDATE_STAGED, {"now": now})

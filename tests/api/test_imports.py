@@ -290,3 +290,23 @@ def test_an_import_counts_its_lines_in_the_metrics(importer: TestClient) -> None
 
     metrics = importer.get("/metrics").text
     assert "throughline_import_records_total 7.0" in metrics
+
+
+def test_a_whole_dataset_imported_in_large_batches_partitions_like_a_full_resolution(
+        make_client: MakeClient, tmp_path: Path, database_url: str) -> None:
+    # Batches of thousands of records: PostgreSQL takes their rows through COPY.
+    dataset = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "contacts-2k" / "records.ndjson.gz"
+    if not dataset.exists():
+        pytest.skip(f"the contacts-2k dataset is missing: {dataset}")
+    client = make_client(import_dir=tmp_path / "spool", import_workers=1, import_chunk_lines=5000)
+
+    job = run_import(client, dataset.read_bytes(), {**NDJSON, "content-encoding": "gzip"})
+
+    assert job["state"] == "succeeded", job
+    assert job["counts"]["records_created"] == job["counts"]["accepted"] > 2000
+    assert job["counts"]["profiles_created"] == len(stored_partition(database_url))
+    assert stored_partition(database_url) == resolved_partition(database_url)
+    assert golden_mismatches(database_url) == []
+    stored_keys, expected_keys = index_keys(database_url)
+    assert stored_keys == expected_keys
+    assert len(feed(client)) == job["counts"]["profiles_created"]
