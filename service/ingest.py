@@ -59,10 +59,11 @@ __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "RecordWrit
 T = TypeVar("T")
 Cluster = tuple[RecordKey, ...]
 _RETRIES = 8
-# One lock per schema (tests and tenants may share a database): every write transaction holds it.
-_WRITE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema()))")
-# How long a write waits for the lock (transaction-local; SQLite's busy timeout, see ``db.make_engine``).
-_LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :wait, true)")
+# One lock per schema (tests and tenants may share a database): every write transaction holds it,
+# waiting at most ``:wait`` for it (a transaction-local lock_timeout, set by the subquery first; one
+# round trip). SQLite's busy timeout is the same wait (see ``db.make_engine``).
+_WRITE_LOCK = text("SELECT timeout.setting, pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema())) "
+                   "FROM (SELECT set_config('lock_timeout', :wait, true) AS setting) AS timeout")
 _LOCK_NOT_AVAILABLE = "55P03"
 # SQLSTATE codes PostgreSQL raises when a transaction must be retried.
 _RETRYABLE = frozenset({"40001", "40P01"})
@@ -467,8 +468,7 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
             try:
                 if engine.dialect.name == "postgresql":
                     connection = session.connection(execution_options={"isolation_level": "READ COMMITTED"})
-                    connection.execute(_LOCK_TIMEOUT, {"wait": f"{round(wait * 1000)}ms"})
-                    connection.execute(_WRITE_LOCK)
+                    connection.execute(_WRITE_LOCK, {"wait": f"{round(wait * 1000)}ms"})
                 else:
                     session.connection(execution_options={SQLITE_IMMEDIATE: True})
                 result = work(session)
