@@ -55,7 +55,7 @@ from service.ingest import (
 )
 from service.schemas import golden_json_without_id, profile_facts_from_json
 
-__all__ = ["ResolveAll", "ResolveTask", "Resolved", "apply_staged", "bounded_map", "resolve_here", "resolve_task"]
+__all__ = ["ResolveAll", "ResolveTask", "Resolved", "apply_staged", "bounded_map", "resolve_task", "resolve_with"]
 
 Partition = tuple[tuple[RecordKey, ...], ...]
 Pairs = list[tuple[RecordKey, RecordKey]]
@@ -90,15 +90,15 @@ _ENGINES: dict[str, Engine] = {}
 
 
 def _reader(database: str) -> Engine:
-    """Return this process's engine for reading ``database`` (made once)."""
+    """Return this worker process's engine for reading ``database`` (made once)."""
     if database not in _ENGINES:
         _ENGINES[database] = make_engine(database)
     return _ENGINES[database]
 
 
-def resolve_task(task: ResolveTask) -> Resolved:
-    """Resolve one batch and make its golden profiles (in a worker process, or in this one)."""
-    with Session(_reader(task.database)) as session:
+def resolve_task(task: ResolveTask, engine: Engine | None = None) -> Resolved:
+    """Resolve one batch and make its golden profiles (in a worker process, or in this one with ``engine``)."""
+    with Session(engine or _reader(task.database)) as session:
         records = sorted(store.record_forms(session, staged_ids=task.staged_ids, stored_ids=task.stored_ids))
     matched = [from_wire(wire_from_json(match), index=i) for i, (_, match, _) in enumerate(records)]
     clusters = resolve_matched(matched, config=task.config, explain=False, crowded=task.crowded,
@@ -112,9 +112,9 @@ def resolve_task(task: ResolveTask) -> Resolved:
 ResolveAll = Callable[[Iterator[ResolveTask]], Iterator[Resolved]]
 
 
-def resolve_here(tasks: Iterator[ResolveTask]) -> Iterator[Resolved]:
-    """Resolve batches one after the other in this process."""
-    return map(resolve_task, tasks)
+def resolve_with(engine: Engine) -> ResolveAll:
+    """Return a way to resolve batches one after the other in this process, reading with ``engine``."""
+    return lambda tasks: (resolve_task(task, engine) for task in tasks)
 
 
 @dataclass(slots=True)
@@ -241,12 +241,10 @@ def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) 
 
 
 def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, batch_records: int,
-                 resolve_all: ResolveAll = resolve_here,
-                 progress: Callable[[int], None] | None = None) -> ChangeOutcome:
+                 resolve_all: ResolveAll) -> ChangeOutcome:
     """Apply every record an import has staged, in the open transaction, and remove them from staging.
 
-    ``resolve_all`` maps resolve tasks to partitions in order (a worker pool, or ``resolve_here``);
-    ``progress`` is told how many records each stored batch held.
+    ``resolve_all`` maps resolve tasks to resolved batches in order (a worker pool, or ``resolve_with``).
     """
     now = utc_now()
     outcome = ChangeOutcome()
@@ -278,8 +276,6 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                              resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
                              config=config, now=now,
                              goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
-            if progress is not None:
-                progress(len(batch.nodes))
     store.delete_staged(session, import_id=import_id)
     return outcome
 

@@ -376,7 +376,7 @@ class ImportRunner:
             if phase == "staging" and not self._stage(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume,
                                                       prepare=lambda chunks: map(_prepare_rows, chunks)):
                 return False
-            self._apply(job_id, resolve_all=bulk.resolve_here)
+            self._apply(job_id, resolve_all=bulk.resolve_with(self.engine))
             return True
         context = multiprocessing.get_context("spawn")  # never fork a threaded server process
         if phase == "staging":
