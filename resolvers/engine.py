@@ -65,7 +65,7 @@ def _apply(pairs: list[ScoredPair], *, stage: str, records: Sequence[MatchRecord
            applied: list[Edge] | None, refused: list[Refusal] | None) -> None:
     """Apply edges strongest first (ties broken by record keys) under the cluster constraints.
 
-    ``applied`` and ``refused`` collect the explanation; pass None to skip it (batch runs).
+    ``applied`` and ``refused`` collect the explanation; pass None to skip either (batch runs skip both).
     """
     for score, a, b, evidence in sorted(pairs, key=lambda e: (-e[0], e[1], e[2])):
         if clusters.find(a) == clusters.find(b):
@@ -73,12 +73,11 @@ def _apply(pairs: list[ScoredPair], *, stage: str, records: Sequence[MatchRecord
         reason = clusters.conflict(a, b)
         if reason is None:
             clusters.union(a, b)
-        if applied is None or refused is None:
-            continue
-        edge = Edge(a=records[a].key, b=records[b].key, score=round(score, 3), evidence=evidence, stage=stage)
-        if reason is None:
-            applied.append(edge)
-        else:
+            if applied is not None:
+                applied.append(Edge(a=records[a].key, b=records[b].key, score=round(score, 3), evidence=evidence,
+                                    stage=stage))
+        elif refused is not None:
+            edge = Edge(a=records[a].key, b=records[b].key, score=round(score, 3), evidence=evidence, stage=stage)
             refused.append(Refusal(edge=edge, reason=reason))
 
 
@@ -125,12 +124,15 @@ def resolve(records: Iterable[NormalizedRecord], *, config: ResolverConfig | Non
 def resolve_matched(matched: Sequence[MatchRecord], *, config: ResolverConfig,
                     must_link: Iterable[tuple[RecordKey, RecordKey]] = (),
                     cannot_link: Iterable[tuple[RecordKey, RecordKey]] = (),
-                    explain: bool = True, crowded: frozenset[str] = frozenset()) -> Resolution:
+                    explain: bool = True, refusals: bool = False,
+                    crowded: frozenset[str] = frozenset()) -> Resolution:
     """Resolve records already in match form; ``matched[i].index`` must be ``i``, in key order.
 
     With ``explain=False`` the edges and refusals are not collected (the batch CLI needs only
-    the partition, and a million edges cost memory). ``crowded`` keys are disabled whatever
-    their count here: they are over their bound in the whole record set this one is part of.
+    the partition, and a million edges cost memory), except the refusals with ``refusals=True``
+    (a change's region follows them, see ``region``); their evidence is then left out of
+    identifier edges. ``crowded`` keys are disabled whatever their count here: they are over
+    their bound in the whole record set this one is part of.
     """
     position = {r.key: r.index for r in matched}
     forbidden: dict[int, set[int]] = defaultdict(set)
@@ -144,7 +146,8 @@ def resolve_matched(matched: Sequence[MatchRecord], *, config: ResolverConfig,
     refused: list[Refusal] = []
     disabled: list[tuple[str, int]] = []
     _overrides(matched, clusters, must_link, applied, refused)
-    collect_applied, collect_refused = (applied, refused) if explain else (None, None)
+    collect_applied = applied if explain else None
+    collect_refused = refused if explain or refusals else None
     groups = identifier_groups(matched, config, disabled, crowded)
     _apply(identifier_edges(matched, groups, sorted(groups), explain=explain), stage="identifier", records=matched,
            clusters=clusters, applied=collect_applied, refused=collect_refused)

@@ -4,15 +4,15 @@ Each runs in one transaction that this module opens and commits (the only place 
 record data). A change is applied the way the resolver's incremental entry point is meant to
 be used:
 
-1. find the records whose clusters the change can affect: starting from the keys of the old and
-   new versions of the changed records, repeatedly load every record holding a key that is not
-   crowded (by the same bounds the resolver uses, counted over the whole database) and follow
-   must-links — the union of the component before and after the change;
-2. resolve those records (their match forms, stored) with crowded keys disabled, so the result
-   equals a resolution of everything;
-3. diff the new clusters against the stored profiles, give ids (merges keep a survivor, splits
-   keep the larger part), recompute the golden profiles that changed, and write it all with the
-   change feed entries.
+1. find the change's region (``resolvers.region``, reading the database through
+   ``stored_state.DatabaseState``): the records whose clusters the change can alter, grown until no
+   strong edge leaves them, with the context that decides them — not the whole candidate component,
+   which percolates as the data grows;
+2. resolve the region with that context, keys crowded over the whole database disabled, so its
+   clusters are the ones a resolution of everything gives;
+3. diff the region's new clusters against its stored profiles, give ids (merges keep a survivor,
+   splits keep the larger part), recompute the golden profiles that changed, and write it all with
+   the change feed entries.
 
 Concurrent changes are serialized: on PostgreSQL every write transaction first takes one
 transaction-level advisory lock (per schema) and then reads at READ COMMITTED, so it sees every
@@ -42,14 +42,16 @@ from sqlmodel import Session
 from resolvers import Issue, RecordIn, RecordKey, normalize_record
 from resolvers.blocking import key_bound, record_keys
 from resolvers.config import ResolverConfig
-from resolvers.engine import Resolution, resolve_matched
-from resolvers.features import MatchRecord, from_wire, match_record, to_wire, wire_from_json, wire_to_json
+from resolvers.engine import Resolution
+from resolvers.features import MatchRecord, match_record, to_wire, wire_to_json
 from resolvers.incremental import ClusterChange, IdAssignment, ProfileEvent, assign_profile_ids, diff_partitions
 from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
+from resolvers.region import change_region
 from service import store
 from service.db import SQLITE_IMMEDIATE, WRITE_WAIT, WRITE_WAIT_SECONDS
 from service.errors import BusyError
 from service.schemas import golden_json, normalized_record_public, profile_facts_from_json, with_profile_id
+from service.stored_state import DatabaseState, match_form
 from service.tables import LinkRow, RecordRow
 
 __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "RecordWriter", "add_link", "apply_change",
@@ -91,7 +93,7 @@ class Prepared:
     @property
     def match_form(self) -> MatchRecord:
         """Return the match form."""
-        return self.match if self.match is not None else _match(self.match_json)
+        return self.match if self.match is not None else match_form(self.match_json)
 
     @property
     def facts_form(self) -> ProfileFacts:
@@ -201,12 +203,6 @@ def _linked(session: Session, *, ids: set[int], known: set[int]) -> set[int]:
     return found
 
 
-@lru_cache(maxsize=131072)
-def _match(stored: str) -> MatchRecord:
-    """Return the match form stored as ``stored``; cached, as one record is re-read by many changes."""
-    return from_wire(wire_from_json(stored), index=-1)
-
-
 def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: datetime) -> list[dict[str, Any]]:
     rows = []
     for event in events:
@@ -222,35 +218,11 @@ def _events_rows(events: Iterable[ProfileEvent], sizes: dict[str, int], now: dat
 
 # --- one change -----------------------------------------------------------------------------------
 
-def _key_delta(old_keys: dict[int, list[str]], leaving: set[int], arriving: Sequence[Prepared]) -> dict[str, int]:
-    """Return how a change shifts each key's number of holders."""
-    delta: dict[str, int] = defaultdict(int)
-    for record_id in leaving:
-        for key in old_keys.get(record_id, []):
-            delta[key] -= 1
-    for prepared in arriving:
-        for key in prepared.keys:
-            delta[key] += 1
-    return delta
-
-
 def link_pairs(session: Session, *, keys: Iterable[RecordKey]) -> dict[str, list[tuple[RecordKey, RecordKey]]]:
     """Return the stored must-links and cannot-links among ``keys``, by kind."""
     links = store.links_among(session, keys=keys)
     return {kind: [((lk.a_source, lk.a_record_id), (lk.b_source, lk.b_record_id)) for lk in links if lk.kind == kind]
             for kind in store.LINK_KINDS}
-
-
-def _resolve_affected(session: Session, *, rows: dict[RecordKey, store.StoredRecord], changed: Sequence[Prepared],
-                      deletes: Sequence[RecordKey], crowded: frozenset[str], config: ResolverConfig,
-                      any_links: bool) -> Resolution:
-    """Resolve the affected records as they are after the change, with the stored overrides."""
-    after: dict[RecordKey, MatchRecord] = {key: _match(row.match) for key, row in rows.items() if key not in deletes}
-    after.update({prepared.key: prepared.match_form for prepared in changed})
-    matched = [after[key].at(i) for i, key in enumerate(sorted(after))]
-    pairs = link_pairs(session, keys=set(after)) if any_links else {kind: [] for kind in store.LINK_KINDS}
-    return resolve_matched(matched, config=config, explain=False, crowded=crowded,
-                           must_link=pairs["must"], cannot_link=pairs["cannot"])
 
 
 def _record_values(prepared: Prepared, *, profile_id: str, now: datetime) -> dict[str, Any]:
@@ -400,9 +372,10 @@ def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[Rec
 def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes: Sequence[RecordKey] = (),
                  config: ResolverConfig, extra_seeds: Iterable[RecordKey] = (),
                  with_rows: bool = True) -> ChangeOutcome:
-    """Apply upserts and deletions (and re-resolve ``extra_seeds``' components) in the open transaction.
+    """Apply upserts and deletions (and re-resolve ``extra_seeds``' profiles) in the open transaction.
 
-    ``with_rows=False`` leaves the stored rows out of the outcomes.
+    Only the change's region is read and re-decided (``resolvers.region``). ``with_rows=False``
+    leaves the stored rows out of the outcomes.
     """
     now = utc_now()
     outcome = ChangeOutcome()
@@ -415,22 +388,14 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
                                          existing[key] if with_rows else None)
                            for key in by_key if key not in changed_keys)
     outcome.records.extend(RecordOutcome(k, "not_found", None) for k in deletes if k not in existing)
-    touched = [existing[k] for k in {*changed_keys, *deletes, *seeds} if k in existing]
-    if not changed and not touched:
+    erased = [k for k in deletes if k in existing]
+    if not changed and not erased and not any(k in existing for k in seeds):
         return outcome
-    touched_ids = {row.id for row in touched if row.id is not None}
-    leaving = {existing[k].id for k in {*changed_keys, *deletes} if k in existing and existing[k].id}
-    old_keys = store.keys_of_records(session, ids=touched_ids)
-    delta = _key_delta(old_keys, {i for i in leaving if i is not None}, changed)
-    seed_keys = {key for keys in old_keys.values() for key in keys} | set(delta)
-    link_kinds = store.link_kinds(session)
-    affected = closure(session, seed_keys=seed_keys, seed_ids=touched_ids, delta=delta, config=config,
-                       follow_links="must" in link_kinds)
-    rows = {(row.source, row.source_record_id): row for row in store.stored_records(session, ids=affected.ids)}
-    # Every key of every loaded record was on a frontier, so its count is known.
-    crowded = frozenset(k for k, n in affected.counts.items() if n + delta.get(k, 0) > key_bound(k, config))
-    resolution = _resolve_affected(session, rows=rows, changed=changed, deletes=deletes, crowded=crowded,
-                                   config=config, any_links=bool(link_kinds))
+    state = DatabaseState(session, link_kinds=store.link_kinds(session), known=existing.values(),
+                          absent=[p.key for p in changed if p.key not in existing])
+    region = change_region(state, upserts={p.key: p.match_form for p in changed}, deletes=erased,
+                           seeds=[k for k in seeds if k in existing], config=config)
+    resolution = Resolution(clusters=region.clusters, edges=(), refused=(), disabled_keys=())
     orm_rows = existing if with_rows else None
 
     def write_records(profile_of: Mapping[RecordKey, str]) -> list[RecordOutcome]:
@@ -438,9 +403,9 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
         return _write_records(session, changed=changed, existing=stored, profile_of=profile_of, now=now,
                               rows=orm_rows)
 
-    apply_resolution(session, outcome=outcome, rows=rows, changed={p.key: p.facts_form for p in changed},
-                     write_records=write_records, deletes=deletes, resolution=resolution, config=config, now=now,
-                     orm_rows=orm_rows)
+    apply_resolution(session, outcome=outcome, rows=state.rows(region.decided),
+                     changed={p.key: p.facts_form for p in changed}, write_records=write_records, deletes=erased,
+                     resolution=resolution, config=config, now=now, orm_rows=orm_rows)
     return outcome
 
 

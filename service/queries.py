@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from resolvers.blocking import key_bound
 from resolvers.config import ResolverConfig
-from resolvers.engine import resolve_matched
 from resolvers.explain import Explanation, explain_cluster
-from resolvers.features import from_wire, wire_from_json
 from resolvers.normalize.company import normalize_company
 from resolvers.normalize.email import normalize_email
 from resolvers.normalize.handles import normalize_handle
@@ -27,10 +24,11 @@ from resolvers.normalize.phone import RegionHints, normalize_phone
 from resolvers.normalize.record import external_id
 from resolvers.normalize.rejection import Rejection
 from resolvers.records import RecordKey
+from resolvers.region import change_region
 from service import store
 from service.errors import GoneError, InvalidRequestError, NotFoundError
-from service.ingest import closure, link_pairs
 from service.schemas import ErrorDetail
+from service.stored_state import DatabaseState
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
 __all__ = [
@@ -161,18 +159,11 @@ def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
 
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:
-    """Re-resolve the profile's component with explanations on and keep what concerns the profile."""
-    members = store.records_of_profile(session, profile_id=profile.id)
-    seed_ids = {row.id for row in members if row.id is not None}
-    keys = {key for values in store.keys_of_records(session, ids=seed_ids).values() for key in values}
-    affected = closure(session, seed_keys=keys, seed_ids=seed_ids, delta={}, config=config)
-    rows = sorted(store.stored_records(session, ids=affected.ids), key=lambda row: (row.source, row.source_record_id))
-    matched = [from_wire(wire_from_json(row.match), index=i) for i, row in enumerate(rows)]
-    crowded = frozenset(key for key, count in affected.counts.items() if count > key_bound(key, config))
-    pairs = link_pairs(session, keys=[(row.source, row.source_record_id) for row in rows])
-    resolution = resolve_matched(matched, config=config, crowded=crowded, must_link=pairs["must"],
-                                 cannot_link=pairs["cannot"])
-    return explain_cluster(resolution, [(row.source, row.source_record_id) for row in members])
+    """Re-resolve the profile's region (``resolvers.region``) with explanations; keep what concerns the profile."""
+    members = [(row.source, row.source_record_id) for row in store.records_of_profile(session, profile_id=profile.id)]
+    state = DatabaseState(session, link_kinds=store.link_kinds(session))
+    region = change_region(state, seeds=members, config=config, explain=True)
+    return explain_cluster(region.resolution, members)
 
 
 def links_between(session: Session, *, a: RecordKey, b: RecordKey) -> list[LinkRow]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
+    and_,
     bindparam,
     delete,
     exists,
@@ -36,9 +37,11 @@ from resolvers.records import RecordKey
 from service.tables import ChangeRow, ImportRecordRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
+    "Neighbourhood",
     "StagedKey",
     "StagedRecord",
     "StoredRecord",
+    "StoredRef",
     "delete_keys",
     "delete_links_of",
     "delete_records",
@@ -54,7 +57,9 @@ __all__ = [
     "link_partners",
     "links_among",
     "live_profile_id",
+    "neighbourhood",
     "profile_ages",
+    "profile_members",
     "record_forms",
     "records_by_ids",
     "records_by_keys",
@@ -65,6 +70,7 @@ __all__ = [
     "staged_count",
     "staged_index",
     "stored_records",
+    "stored_refs",
     "update_records",
     "write_profiles",
     "write_staged",
@@ -81,10 +87,20 @@ _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
 _PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
 _STAGED = ImportRecordRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
-_STORED = select_columns(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
-                         _RECORDS.c.normalized, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
+_STORED_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
+                   _RECORDS.c.normalized, _RECORDS.c.match)
+_STORED = select_columns(*_STORED_COLUMNS).where(_RECORDS.c.id.in_(_LIST))
 _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
+_REF_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id)
+_PROFILE_MEMBERS = select_columns(*_REF_COLUMNS).where(_RECORDS.c.profile_id.in_(_LIST))
+# Each key's count and, for the keys held by at most ``limit`` records, each holder: one round trip.
+_COUNTED = (select_columns(_KEYS.c.key, func.count().label("held")).where(_KEYS.c.key.in_(_LIST))
+            .group_by(_KEYS.c.key).subquery("counted"))
+_NEIGHBOURHOOD = (
+    select_columns(_COUNTED.c.key, _COUNTED.c.held, *_REF_COLUMNS)
+    .select_from(_COUNTED.outerjoin(_KEYS, and_(_KEYS.c.key == _COUNTED.c.key, _COUNTED.c.held <= bindparam("limit")))
+                 .outerjoin(_RECORDS, _RECORDS.c.id == _KEYS.c.record_id)))
 _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
 _INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
 _INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
@@ -169,6 +185,26 @@ def stored_records(session: Session, *, ids: Iterable[int]) -> list[StoredRecord
     return [StoredRecord(*row) for row in _rows(session, _STORED, ids)]
 
 
+class StoredRef(NamedTuple):
+    """A stored record's row id, key and profile: what following keys between records reads of each."""
+
+    id: int
+    source: str
+    source_record_id: str
+    profile_id: str
+
+
+def stored_refs(session: Session, *, keys: Iterable[RecordKey]) -> list[StoredRef]:
+    """Return the stored records with these ``(source, source_record_id)`` keys, as references."""
+    found: list[StoredRef] = []
+    connection = session.connection()
+    for batch in _chunks(sorted(set(keys))):
+        statement = select_columns(*_REF_COLUMNS).where(tuple_(_RECORDS.c.source, _RECORDS.c.source_record_id)
+                                                        .in_(batch))
+        found.extend(StoredRef(*row) for row in connection.execute(statement))
+    return found
+
+
 def set_profile_ids(session: Session, *, profile_of: Sequence[tuple[int, str]], now: datetime) -> None:
     """Point records (by row id) at profiles, in one batched ``UPDATE`` (executemany)."""
     if not profile_of:
@@ -191,6 +227,33 @@ def key_counts(session: Session, *, keys: Iterable[str]) -> dict[str, int]:
 def holders(session: Session, *, keys: Iterable[str]) -> set[int]:
     """Return the ids of the records holding any of ``keys``."""
     return {record_id for (record_id,) in _rows(session, _HOLDERS, keys)}
+
+
+class Neighbourhood(NamedTuple):
+    """How many records hold each key and, for keys held by at most a limit, who holds them."""
+
+    counts: dict[str, int]
+    holders: dict[str, list[StoredRef]]
+
+
+def neighbourhood(session: Session, *, keys: Iterable[str], limit: int) -> Neighbourhood:
+    """Return each key's count and, for keys held by at most ``limit`` records, their holders.
+
+    A key no record holds is absent from both.
+    """
+    found = Neighbourhood(counts={}, holders=defaultdict(list))
+    connection = session.connection()
+    for batch in _chunks(sorted(set(keys))):
+        for key, held, *ref in connection.execute(_NEIGHBOURHOOD, {"values": batch, "limit": limit}):
+            found.counts[key] = held
+            if ref[0] is not None:
+                found.holders[key].append(StoredRef(*ref))
+    return found
+
+
+def profile_members(session: Session, *, profile_ids: Iterable[str]) -> list[StoredRef]:
+    """Return the records of these profiles."""
+    return [StoredRef(*row) for row in _rows(session, _PROFILE_MEMBERS, profile_ids)]
 
 
 def keys_of_records(session: Session, *, ids: Iterable[int]) -> dict[int, list[str]]:

@@ -20,6 +20,9 @@ from resolvers.config import ResolverConfig
 from resolvers.engine import resolve, resolve_matched
 from resolvers.features import match_record
 from resolvers.incremental import affected_keys, resolve_change
+from resolvers.records import RecordKey
+
+from .factories import History, replay_regions
 
 PROPERTY = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -159,3 +162,84 @@ def test_unconstrained_unions_equal_the_connected_components_of_networkx(size: i
     ours = {frozenset(clusters.members(root)) for root in clusters.roots()}
 
     assert ours == {frozenset(c) for c in nx.connected_components(graph)}
+
+
+# --- the region of a change -------------------------------------------------------------------------
+
+# People seen by several channels, each record showing some of their fields: namesakes (two John
+# Smiths), a family on one landline, a nickname (Beppe for Giuseppe), colleagues on one info@.
+_PEOPLE = [
+    {"first_name": "Marco", "last_name": "Rossi", "email": "marco.rossi@gmail.com", "phone": "+39 347 123 4567",
+     "date_of_birth": "1980-01-02", "city": "Milano", "company": "Acme S.p.A."},
+    {"first_name": "Giulia", "last_name": "Rossi", "email": "giulia.r@yahoo.it", "phone": "+39 348 765 4321",
+     "date_of_birth": "1982-03-04", "city": "Milano", "company": "Initech GmbH"},
+    {"first_name": "Giuseppe", "last_name": "Verdi", "email": "gverdi@libero.it", "phone": "+39 333 111 2222",
+     "date_of_birth": "1975-05-06", "city": "Roma", "company": "Acme S.p.A.",
+     "linkedin_url": "linkedin.com/in/giuseppe-verdi"},
+    {"first_name": "Beppe", "last_name": "Verdi", "email": "beppe.verdi@gmail.com", "phone": "+39 333 111 2222",
+     "city": "Roma", "company": "ACME"},
+    {"first_name": "John", "last_name": "Smith", "email": "john.smith@gmail.com", "phone": "+1 415 555 0132",
+     "date_of_birth": "1990-05-05", "city": "Boston", "company": "Initech GmbH"},
+    {"first_name": "John", "last_name": "Smith", "email": "jsmith@outlook.com", "phone": "+1 212 555 0199",
+     "date_of_birth": "1970-07-07", "city": "Denver", "linkedin_url": "linkedin.com/in/john-smith-denver"},
+    {"first_name": "Anna", "last_name": "Nowak", "email": "anna.nowak@wp.pl", "phone": "+48 601 234 567",
+     "city": "Kraków", "company": "Acme S.p.A."},
+    {"first_name": "Goffredo", "last_name": "Lanciotti", "email": "goffredo.lanciotti@gmail.com",
+     "phone": "+39 340 999 8888", "city": "Roma"},
+]
+# What channels typically hold of a person: a name alone (a store receipt), a name with one
+# identifier or one attribute, a bare email or phone, or everything (a web order).
+_SHAPES = [("first_name",), ("first_name", "email"), ("first_name", "phone"), ("email",), ("phone",),
+           ("first_name", "city"), ("first_name", "company"), ("first_name", "date_of_birth"),
+           ("first_name", "linkedin_url"), ("first_name", "email", "phone", "date_of_birth", "city", "company")]
+_FAMILY_LANDLINE = "+39 02 1234 5678"
+_ROLE_MAILBOX = "info@acme.io"
+
+
+@cache
+def _seen(record_id: str, person: int, shape: int, noise: int) -> NormalizedRecord:
+    """Return a record of one of ``_PEOPLE`` with the fields of one of ``_SHAPES``, with some ``noise``."""
+    who = _PEOPLE[person]
+    fields: dict[str, object] = {"source": _SOURCES[int(record_id[2:]) % 3], "source_record_id": record_id,
+                                 "observed_at": "2024-01-01T00:00:00Z"}
+    for name in _SHAPES[shape]:
+        if name == "first_name":
+            fields["first_name"], fields["last_name"] = who["first_name"], who["last_name"]
+        elif name == "city":
+            fields["address"] = {"city": who["city"]}
+        elif name in who:
+            fields[name] = who[name]
+    if noise == 1:
+        fields["phone"] = _FAMILY_LANDLINE  # the Rossi family's landline, or a switchboard
+    elif noise == 2:
+        fields["email"] = _ROLE_MAILBOX
+    return normalize_record(RecordIn.model_validate(fields), default_region="US")
+
+
+def _key(i: int) -> RecordKey:
+    return (_SOURCES[i % 3], f"id{i}")
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> History:
+    """Batches of (upserts, records to delete, links to set or drop); record ids are ``id0`` … ``id23``."""
+    batches = []
+    seen = st.tuples(st.integers(0, 23), st.integers(0, len(_PEOPLE) - 1), st.integers(0, len(_SHAPES) - 1),
+                     st.integers(0, 5))
+    for batch in range(draw(st.integers(2, 8))):
+        # A first load of many records, then small changes to it.
+        drawn = draw(st.lists(seen, min_size=12, max_size=24) if batch == 0 else st.lists(seen, max_size=3))
+        upserts = [_seen(f"id{i}", person, shape, noise) for i, person, shape, noise in drawn]
+        deletions = [_key(i) for i in draw(st.lists(st.integers(0, 23), max_size=2))]
+        links = [(kind, _key(a), _key(b)) for kind, a, b in draw(st.lists(st.tuples(
+            st.sampled_from(["must", "cannot", "drop"]), st.integers(0, 23), st.integers(0, 23)), max_size=2))]
+        batches.append((upserts, deletions, links))
+    return batches
+
+
+@settings(PROPERTY, max_examples=400)
+@given(batches=histories(), bounds=st.sampled_from([(500, 40), (3, 3), (2, 1)]))
+def test_re_deciding_only_the_region_of_each_change_equals_resolving_everything(
+    batches: History, bounds: tuple[int, int],
+) -> None:
+    replay_regions(batches, ResolverConfig(max_identifier_group=bounds[0], max_name_block=bounds[1]))
