@@ -18,7 +18,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
-    and_,
     bindparam,
     delete,
     exists,
@@ -37,7 +36,6 @@ from resolvers.records import RecordKey
 from service.tables import ChangeRow, ImportRecordRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
 
 __all__ = [
-    "Neighbourhood",
     "StagedKey",
     "StagedRecord",
     "StoredRecord",
@@ -48,6 +46,7 @@ __all__ = [
     "delete_staged",
     "has_records",
     "holders",
+    "holdings",
     "insert_changes",
     "insert_keys",
     "insert_records",
@@ -57,7 +56,7 @@ __all__ = [
     "link_partners",
     "links_among",
     "live_profile_id",
-    "neighbourhood",
+    "match_forms",
     "profile_ages",
     "profile_members",
     "record_forms",
@@ -71,6 +70,7 @@ __all__ = [
     "staged_index",
     "stored_records",
     "stored_refs",
+    "stored_refs_by_ids",
     "update_records",
     "write_profiles",
     "write_staged",
@@ -94,14 +94,10 @@ _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
 _REF_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id)
 _PROFILE_MEMBERS = select_columns(*_REF_COLUMNS).where(_RECORDS.c.profile_id.in_(_LIST))
-# Each key's count and, for the keys held by at most ``limit`` records, each holder: one round trip.
-_COUNTED = (select_columns(_KEYS.c.key, func.count().label("held")).where(_KEYS.c.key.in_(_LIST))
-            .group_by(_KEYS.c.key).subquery("counted"))
-_NEIGHBOURHOOD = (
-    select_columns(_COUNTED.c.key, _COUNTED.c.held, *_REF_COLUMNS)
-    .select_from(_COUNTED.outerjoin(_KEYS, and_(_KEYS.c.key == _COUNTED.c.key, _COUNTED.c.held <= bindparam("limit")))
-                 .outerjoin(_RECORDS, _RECORDS.c.id == _KEYS.c.record_id)))
+_REFS = select_columns(*_REF_COLUMNS).where(_RECORDS.c.id.in_(_LIST))
+_HOLDINGS = select_columns(_KEYS.c.key, _KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
 _KEYS_OF = select_columns(_KEYS.c.record_id, _KEYS.c.key).where(_KEYS.c.record_id.in_(_LIST))
+_MATCH_FORMS = select_columns(_RECORDS.c.id, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
 _INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
 _INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
 _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
@@ -194,6 +190,11 @@ class StoredRef(NamedTuple):
     profile_id: str
 
 
+def match_forms(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+    """Return the stored match form (JSON text) of each of these records, by row id."""
+    return dict(_rows(session, _MATCH_FORMS, ids))
+
+
 def stored_refs(session: Session, *, keys: Iterable[RecordKey]) -> list[StoredRef]:
     """Return the stored records with these ``(source, source_record_id)`` keys, as references."""
     found: list[StoredRef] = []
@@ -229,26 +230,17 @@ def holders(session: Session, *, keys: Iterable[str]) -> set[int]:
     return {record_id for (record_id,) in _rows(session, _HOLDERS, keys)}
 
 
-class Neighbourhood(NamedTuple):
-    """How many records hold each key and, for keys held by at most a limit, who holds them."""
-
-    counts: dict[str, int]
-    holders: dict[str, list[StoredRef]]
-
-
-def neighbourhood(session: Session, *, keys: Iterable[str], limit: int) -> Neighbourhood:
-    """Return each key's count and, for keys held by at most ``limit`` records, their holders.
-
-    A key no record holds is absent from both.
-    """
-    found = Neighbourhood(counts={}, holders=defaultdict(list))
-    connection = session.connection()
-    for batch in _chunks(sorted(set(keys))):
-        for key, held, *ref in connection.execute(_NEIGHBOURHOOD, {"values": batch, "limit": limit}):
-            found.counts[key] = held
-            if ref[0] is not None:
-                found.holders[key].append(StoredRef(*ref))
+def holdings(session: Session, *, keys: Iterable[str]) -> dict[str, list[int]]:
+    """Return the ids of the records holding each of ``keys`` (keys no record holds are absent)."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for key, record_id in _rows(session, _HOLDINGS, keys):
+        found[key].append(record_id)
     return found
+
+
+def stored_refs_by_ids(session: Session, *, ids: Iterable[int]) -> list[StoredRef]:
+    """Return the stored records with these row ids, as references."""
+    return [StoredRef(*row) for row in _rows(session, _REFS, ids)]
 
 
 def profile_members(session: Session, *, profile_ids: Iterable[str]) -> list[StoredRef]:

@@ -45,12 +45,13 @@ class DatabaseState:
         self._link_kinds = link_kinds
         self._refs: dict[RecordKey, store.StoredRef | None] = dict.fromkeys(absent)
         self._rows: dict[RecordKey, store.StoredRecord] = {}
+        self._ids: dict[int, RecordKey] = {}
         self._counts: dict[str, int] = {}
         self._keys: dict[RecordKey, list[str]] = {}
         for row in known:
             if row.id is not None:
                 key = (row.source, row.source_record_id)
-                self._refs[key] = store.StoredRef(row.id, row.source, row.source_record_id, row.profile_id)
+                self._remember([store.StoredRef(row.id, row.source, row.source_record_id, row.profile_id)])
                 self._rows[key] = store.StoredRecord(row.id, row.source, row.source_record_id, row.profile_id,
                                                      row.normalized, row.match)
 
@@ -59,6 +60,7 @@ class DatabaseState:
         for ref in refs:
             key = (ref.source, ref.source_record_id)
             self._refs[key] = ref
+            self._ids[ref.id] = key
             found.append(key)
         return found
 
@@ -94,11 +96,17 @@ class DatabaseState:
         return {key: self._counts[key] for key in keys}
 
     def reach(self, limits: Mapping[str, int]) -> tuple[dict[str, int], dict[str, list[RecordKey]]]:
-        """Return how many stored records hold each key, and who holds each key held by at most its limit."""
-        found = store.neighbourhood(self._session, keys=limits, limit=max(limits.values(), default=0))
-        counts = {key: found.counts.get(key, 0) for key in limits}
-        self._counts.update(counts)
-        return counts, {key: self._remember(found.holders.get(key, ())) for key in limits if counts[key] <= limits[key]}
+        """Return how many stored records hold each key, and who holds each key held by at most its limit.
+
+        Three lookups on one table each (counts, holders, their rows): a join's plan can go wrong on
+        PostgreSQL while a bulk load has left the statistics stale.
+        """
+        counts = self.counts(limits)
+        within = [key for key, limit in limits.items() if 0 < counts[key] <= limit]
+        holdings = store.holdings(self._session, keys=within)
+        unseen = {i for ids in holdings.values() for i in ids} - self._ids.keys()
+        self._remember(store.stored_refs_by_ids(self._session, ids=unseen))
+        return counts, {key: [self._ids[i] for i in holdings.get(key, ())] for key in within}
 
     def mates(self, records: Collection[RecordKey]) -> dict[RecordKey, list[RecordKey]]:
         """Return the records of each stored record's profile."""
@@ -121,8 +129,12 @@ class DatabaseState:
         return found
 
     def matches(self, records: Collection[RecordKey]) -> dict[RecordKey, MatchRecord]:
-        """Return the stored match forms of ``records``."""
-        return {key: match_form(row.match) for key, row in self.rows(records).items()}
+        """Return the stored match forms of ``records`` (only the match form is read: most are context)."""
+        refs = self._stored(records)
+        forms = {key: row.match for key, row in self._rows.items() if key in refs}
+        unread = {ref.id: key for key, ref in refs.items() if key not in forms}
+        forms.update((unread[row_id], text) for row_id, text in store.match_forms(self._session, ids=unread).items())
+        return {key: match_form(text) for key, text in forms.items()}
 
     def links(self, records: Collection[RecordKey]) -> tuple[list[Link], list[Link]]:
         """Return the stored must-links and cannot-links between two of ``records``."""
