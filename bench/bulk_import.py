@@ -32,6 +32,8 @@ from typing import Any
 import httpx
 from harness import ROOT, api_key, fresh_database, running_server
 
+from service.db import migrate
+
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 
 
@@ -131,9 +133,18 @@ def main() -> int:
     parser.add_argument("--report-every", type=float, default=60, help="seconds between progress lines")
     parser.add_argument("--no-compare", dest="compare", action="store_false",
                         help="skip the comparison with the batch CLI")
+    parser.add_argument("--keep", type=Path, help="import into this new SQLite file and keep it (for bench/region.py)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch, fresh_database(args.postgres, Path(scratch)) as database:
-        _run(database, args, Path(scratch))
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.keep:
+            if args.keep.exists():
+                parser.error(f"{args.keep} exists; --keep makes a new database")
+            database = f"sqlite:///{args.keep.resolve()}"
+            migrate(database)
+            _run(database, args, Path(scratch))
+            return 0
+        with fresh_database(args.postgres, Path(scratch)) as database:
+            _run(database, args, Path(scratch))
     return 0
 
 
