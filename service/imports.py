@@ -400,6 +400,9 @@ class ImportRunner:
         """Apply the job's staged records in one write transaction."""
         started = time.perf_counter()
         self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all))
+        with Session(self.engine) as session:
+            store.refresh_statistics(session)
+            session.commit()
         if self.on_chunk is not None:
             self.on_chunk(0, time.perf_counter() - started)
 

@@ -113,10 +113,11 @@ class RecordOutcome:
 
 @dataclass(slots=True)
 class ChangeOutcome:
-    """The result of one change: per-record outcomes and the profile events it caused."""
+    """The result of one change: per-record outcomes, the profile events it caused, the records it read."""
 
     records: list[RecordOutcome] = field(default_factory=list)
     events: list[ProfileEvent] = field(default_factory=list)
+    read: int = 0
 
 
 def content_hash(raw: dict[str, Any]) -> str:
@@ -395,6 +396,7 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
                           absent=[p.key for p in changed if p.key not in existing])
     region = change_region(state, upserts={p.key: p.match_form for p in changed}, deletes=erased,
                            seeds=[k for k in seeds if k in existing], config=config)
+    outcome.read = region.read
     resolution = Resolution(clusters=region.clusters, edges=(), refused=(), disabled_keys=())
     orm_rows = existing if with_rows else None
 

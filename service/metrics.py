@@ -20,6 +20,7 @@ and ``observe_issues`` (identifier rejections by kind and reason); the import ru
     throughline_identifier_rejections_total{kind,reason}                values kept with an issue
     throughline_profile_events_total{type}                              created, updated, merged, split, erased
     throughline_resolve_seconds{operation}                              histogram: one change, resolved and written
+    throughline_change_records_read{operation}                          histogram: records one change read to decide
     throughline_import_records_total, throughline_import_seconds_total  throughput = ratio of their rates
     throughline_profiles                                                live profiles
     throughline_profile_records                                         histogram: records per live profile
@@ -72,6 +73,8 @@ _LABELS = ("method", "route", "status")
 # Any other method a client invents is counted as "other", so clients cannot grow the label set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _PROFILE_SIZE_BUCKETS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500)
+# Records a change reads: its region and the records that decide it (``resolvers.region``).
+_READ_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000)
 # The normalizer names an issue's field by its path (``emails.1``, ``external_ids.crm``): keep the kind only.
 _ISSUE_KINDS = {"email": "email", "emails": "email", "phone": "phone", "phones": "phone", "linkedin_url": "linkedin",
                 "instagram_handle": "handle", "handles": "handle", "external_ids": "external_id",
@@ -107,6 +110,7 @@ class Metrics:
     identifier_rejections: Counter
     profile_events: Counter
     resolve_seconds: Histogram
+    records_read: Histogram
     import_records: Counter
     import_seconds: Counter
     source_label: _BoundedLabel
@@ -173,6 +177,8 @@ def make_metrics(*, engine: Callable[[], Engine | None] = lambda: None) -> Metri
                                "split, erased.", ["type"], registry=registry),
         resolve_seconds=Histogram("throughline_resolve_seconds", "Time to resolve and write one change.",
                                   ["operation"], registry=registry),
+        records_read=Histogram("throughline_change_records_read", "Stored and new records one change read to "
+                               "decide its region.", ["operation"], buckets=_READ_BUCKETS, registry=registry),
         import_records=Counter("throughline_import_records_total", "Records read by bulk imports.",
                                registry=registry),
         import_seconds=Counter("throughline_import_seconds_total", "Seconds spent running bulk imports.",
@@ -186,6 +192,8 @@ def observe_change(metrics: Metrics | None, *, outcome: ChangeOutcome, seconds: 
     if metrics is None:
         return
     metrics.resolve_seconds.labels(operation=operation).observe(seconds)
+    if outcome.read:
+        metrics.records_read.labels(operation=operation).observe(outcome.read)
     for record in outcome.records:
         source = metrics.source_label(record.key[0])
         if record.status in ("created", "updated"):

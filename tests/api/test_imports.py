@@ -102,6 +102,21 @@ def test_an_ndjson_import_stores_good_lines_and_reports_each_bad_one(importer: T
     assert stored_partition(database_url) == resolved_partition(database_url)
 
 
+def test_an_import_leaves_postgresql_with_fresh_statistics_of_the_records(importer: TestClient,
+                                                                           database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL plans by table statistics here")
+    assert run_import(importer, ndjson(people(5)), NDJSON)["state"] == "succeeded"
+
+    with open_engine(database_url) as engine, engine.connect() as connection:
+        counted = dict(connection.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relname IN ('records', 'record_keys')")).all())
+
+    assert counted["records"] == 5
+    assert counted["record_keys"] > 5
+
+
 def test_a_gzip_csv_import_reads_dotted_and_multi_valued_columns(importer: TestClient) -> None:
     body = (b"source,source_record_id,first_name,last_name,emails,address.city,address.country,handles.tiktok\n"
             b"store,s1,Anna,Rossi,anna.rossi@example-mail.org;a.rossi@work.example,Milano,IT,annar\n"

@@ -140,3 +140,20 @@ def test_source_labels_are_bounded() -> None:
     assert names[:MAX_SOURCES] == [f"source-{i}" for i in range(MAX_SOURCES)]
     assert set(names[MAX_SOURCES:]) == {"other"}
     assert label("source-0") == "source-0"
+
+
+def test_an_upsert_reads_its_region_and_not_the_whole_chain_of_namesakes(client: TestClient) -> None:
+    # Thirty Annas whose double surnames overlap pairwise: one chain of shared name keys, thirty people.
+    surnames = [stem + end for stem in ("Kal", "Mor", "Ten", "Vis", "Dor", "Pel")
+                for end in ("ski", "ova", "ani", "etti", "sen", "berg")]
+    chain = [{"source": "crm", "source_record_id": f"c{i:02d}",
+              **person("Anna", f"{surnames[i]} {surnames[i + 1]}", email=f"anna{i}@posteo.de")} for i in range(30)]
+    assert client.post("/v1/records/batch", json={"records": chain}).status_code == 200
+
+    answer = put(client, "store/s1", person("Anna", f"{surnames[15]} {surnames[16]}", email="anna15@posteo.de"))
+
+    values = _values(client)
+    assert values[("throughline_change_records_read_count", (("operation", "upsert"),))] == 1
+    assert values[("throughline_change_records_read_sum", (("operation", "upsert"),))] <= 6
+    assert values[("throughline_change_records_read_sum", (("operation", "batch"),))] == 30
+    assert answer["profile_id"] == put(client, "crm/c15", chain[15])["profile_id"]
