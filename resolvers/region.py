@@ -161,8 +161,11 @@ class _Change:
     def _neighbours(self, records: set[RecordKey], *, profile: bool) -> set[RecordKey]:
         """Return the records sharing a followed key with ``records``: a profile key, or an identifier or must-link."""
         self._read_keys(records)
-        keys = {k for r in records for k in self.keys(r) if is_profile_key(k) == profile}
-        found = self._followed_holders(keys)
+        held = {k for r in records for k in self.keys(r)}
+        # Every key of a record is counted at once: the other kind is followed next, and all of them
+        # decide which keys are crowded when the records are resolved.
+        _read_through(self._counts, held, self._stored.counts, 0)
+        found = self._followed_holders({k for k in held if is_profile_key(k) == profile})
         if not profile:
             _read_through(self._partners, records, self._stored.partners, ())
             found.update(partner for record in records for partner in self._partners[record])
