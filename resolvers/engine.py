@@ -130,9 +130,9 @@ def resolve_matched(matched: Sequence[MatchRecord], *, config: ResolverConfig,
 
     With ``explain=False`` the edges and refusals are not collected (the batch CLI needs only
     the partition, and a million edges cost memory), except the refusals with ``refusals=True``
-    (a change's region follows them, see ``region``); their evidence is then left out of
-    identifier edges. ``crowded`` keys are disabled whatever their count here: they are over
-    their bound in the whole record set this one is part of.
+    (a change's region follows them, see ``region``; refused identifier edges then carry no
+    evidence). ``crowded`` keys are disabled whatever their count here: they are over their bound
+    in the whole record set this one is part of.
     """
     position = {r.key: r.index for r in matched}
     forbidden: dict[int, set[int]] = defaultdict(set)

@@ -47,6 +47,7 @@ from typing import IO, Any, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -400,11 +401,18 @@ class ImportRunner:
         """Apply the job's staged records in one write transaction."""
         started = time.perf_counter()
         self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all))
-        with Session(self.engine) as session:
-            store.refresh_statistics(session)
-            session.commit()
+        self._refresh_statistics()
         if self.on_chunk is not None:
             self.on_chunk(0, time.perf_counter() - started)
+
+    def _refresh_statistics(self) -> None:
+        """Refresh the planner's statistics of the record tables; failing costs plans only, never the import."""
+        try:
+            with Session(self.engine) as session:
+                store.refresh_statistics(session)
+                session.commit()
+        except DBAPIError as error:
+            log.warning("could not refresh the database statistics after an import (%s)", type(error).__name__)
 
     def _stage_all(self, job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
         """Stage every chunk; return whether the spool's end was reached (False: stopped first)."""
