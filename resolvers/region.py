@@ -29,9 +29,9 @@ code runs over the service's database and over records held in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from resolvers.blocking import is_profile_key, key_bound, record_keys
 from resolvers.config import ResolverConfig
@@ -42,48 +42,51 @@ from resolvers.records import RecordKey
 __all__ = ["Region", "StoredState", "change_region"]
 
 Link = tuple[RecordKey, RecordKey]
+# A record as the stored state names it: its key, or a cheaper handle such as a row id.
+R = TypeVar("R", bound=Hashable)
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-class StoredState(Protocol):
+class StoredState(Protocol[R]):
     """Read access to the records as stored before a change, and to what is stored with them.
 
-    Each method answers for every item asked about; an item it says nothing of has nothing.
+    Records are named by ``R``, a change's new records too (the caller names them). Each method
+    answers for every item asked about; an item it says nothing of has nothing.
     """
 
-    def keys_of(self, records: Collection[RecordKey]) -> Mapping[RecordKey, Collection[str]]:
+    def keys_of(self, records: Collection[R]) -> Mapping[R, Collection[str]]:
         """Return the candidate keys (``blocking.record_keys``) of the stored records among ``records``."""
 
     def counts(self, keys: Collection[str]) -> Mapping[str, int]:
         """Return how many stored records hold each key."""
 
-    def reach(self, limits: Mapping[str, int]) -> tuple[Mapping[str, int], Mapping[str, Collection[RecordKey]]]:
+    def reach(self, limits: Mapping[str, int]) -> tuple[Mapping[str, int], Mapping[str, Collection[R]]]:
         """Return how many stored records hold each key, and who holds each key held by at most its limit."""
 
-    def mates(self, records: Collection[RecordKey]) -> Mapping[RecordKey, Collection[RecordKey]]:
+    def mates(self, records: Collection[R]) -> Mapping[R, Collection[R]]:
         """Return the records of each stored record's profile."""
 
-    def partners(self, records: Collection[RecordKey]) -> Mapping[RecordKey, Collection[RecordKey]]:
+    def partners(self, records: Collection[R]) -> Mapping[R, Collection[R]]:
         """Return the records a stored must-link joins to each record."""
 
-    def matches(self, records: Collection[RecordKey]) -> Mapping[RecordKey, MatchRecord]:
-        """Return the stored match forms of ``records``."""
+    def matches(self, records: Collection[R]) -> Mapping[R, MatchRecord]:
+        """Return the stored match forms of ``records`` (each carries its record key)."""
 
-    def links(self, records: Collection[RecordKey]) -> tuple[list[Link], list[Link]]:
-        """Return the stored must-links and cannot-links between two of ``records``."""
+    def links(self, records: Collection[R]) -> tuple[list[Link], list[Link]]:
+        """Return the stored must-links and cannot-links between two of ``records`` (read by ``matches``)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Region:
+class Region(Generic[R]):
     """The records a change re-decides, their clusters after it, and what was read to decide them.
 
     ``decided`` holds live and deleted records and is a union of stored profiles; ``clusters``
-    partition its live records. ``resolution`` resolves everything that was read (``read``
-    records): exact for the decided records only.
+    partition its live records, by record key. ``resolution`` resolves everything that was read
+    (``read`` records): exact for the decided records only.
     """
 
-    decided: frozenset[RecordKey]
+    decided: frozenset[R]
     clusters: tuple[tuple[RecordKey, ...], ...]
     resolution: Resolution
     read: int
@@ -99,22 +102,24 @@ def _read_through(cache: dict[K, V], items: Iterable[K], fetch: Callable[[set[K]
             cache[item] = found.get(item, missing)
 
 
-class _Change:
+class _Change(Generic[R]):
     """The stored state before and after a change, read lazily and remembered."""
 
-    def __init__(self, stored: StoredState, *, upserts: Mapping[RecordKey, MatchRecord],
-                 deletes: Collection[RecordKey], config: ResolverConfig) -> None:
+    def __init__(self, stored: StoredState[R], *, upserts: Mapping[R, MatchRecord],
+                 deletes: Collection[R], config: ResolverConfig) -> None:
         self._stored = stored
         self._upserts = upserts
         self.deletes = frozenset(deletes) - set(upserts)
         self._config = config
         self._new_keys = {key: frozenset(record_keys(record)) for key, record in upserts.items()}
-        self._old_keys: dict[RecordKey, Collection[str]] = {}
+        self._old_keys: dict[R, Collection[str]] = {}
         self._counts: dict[str, int] = {}
-        self._holders: dict[str, Collection[RecordKey]] = {}
-        self._mates: dict[RecordKey, Collection[RecordKey]] = {}
-        self._partners: dict[RecordKey, Collection[RecordKey]] = {}
-        self._matches: dict[RecordKey, MatchRecord] = {}
+        self._holders: dict[str, Collection[R]] = {}
+        self._mates: dict[R, Collection[R]] = {}
+        self._partners: dict[R, Collection[R]] = {}
+        self._matches: dict[R, MatchRecord] = {}
+        # Record key → record, for the records resolved (a resolution names records by key).
+        self.named: dict[RecordKey, R] = {}
         self._delta: dict[str, int] = {}
         changed = set(upserts) | self.deletes
         self._read_keys(changed)
@@ -124,14 +129,14 @@ class _Change:
             for key in self._new_keys.get(record, ()):
                 self._delta[key] = self._delta.get(key, 0) + 1
 
-    def _read_keys(self, records: Iterable[RecordKey]) -> None:
+    def _read_keys(self, records: Iterable[R]) -> None:
         _read_through(self._old_keys, records, self._stored.keys_of, frozenset())
 
-    def keys(self, record: RecordKey) -> set[str]:
+    def keys(self, record: R) -> set[str]:
         """Return the record's keys before and after the change (read with ``_read_keys`` first)."""
         return {*self._old_keys[record], *self._new_keys.get(record, ())}
 
-    def keys_after(self, record: RecordKey) -> Collection[str]:
+    def keys_after(self, record: R) -> Collection[str]:
         """Return the record's keys after the change (read with ``_read_keys`` first)."""
         if record in self._upserts:
             return self._new_keys[record]
@@ -141,7 +146,7 @@ class _Change:
         """Return how many records hold ``key`` after the change (counts read first)."""
         return self._counts[key] + self._delta.get(key, 0)
 
-    def _followed_holders(self, keys: set[str]) -> set[RecordKey]:
+    def _followed_holders(self, keys: set[str]) -> set[R]:
         """Return the records holding, before or after the change, a key of ``keys`` that may link records.
 
         A key may link records when it is within its bound before or after the change: held by at
@@ -158,7 +163,7 @@ class _Change:
         found = {record for key in followed for record in self._holders[key]}
         return found | {record for record, new in self._new_keys.items() if not followed.isdisjoint(new)}
 
-    def _neighbours(self, records: set[RecordKey], *, profile: bool) -> set[RecordKey]:
+    def _neighbours(self, records: set[R], *, profile: bool) -> set[R]:
         """Return the records sharing a followed key with ``records``: a profile key, or an identifier or must-link."""
         self._read_keys(records)
         held = {k for r in records for k in self.keys(r)}
@@ -171,7 +176,7 @@ class _Change:
             found.update(partner for record in records for partner in self._partners[record])
         return found
 
-    def identifier_closure(self, start: set[RecordKey]) -> set[RecordKey]:
+    def identifier_closure(self, start: set[R]) -> set[R]:
         """Return ``start`` and the records joined to it through identifiers and must-links, transitively."""
         found, frontier = set(start), set(start)
         while frontier:
@@ -179,23 +184,25 @@ class _Change:
             found |= frontier
         return found
 
-    def with_key_holders(self, records: set[RecordKey]) -> set[RecordKey]:
+    def with_key_holders(self, records: set[R]) -> set[R]:
         """Return ``records`` and every holder of a profile key one of them carries."""
         return records | self._neighbours(records, profile=True)
 
-    def with_mates(self, records: set[RecordKey]) -> set[RecordKey]:
+    def with_mates(self, records: set[R]) -> set[R]:
         """Return ``records`` and the records of their stored profiles."""
         _read_through(self._mates, records, self._stored.mates, ())
         return records | {mate for record in records for mate in self._mates[record]}
 
-    def resolve(self, records: set[RecordKey], *, explain: bool) -> Resolution:
+    def resolve(self, records: set[R], *, explain: bool) -> Resolution:
         """Resolve the live ``records`` as they are after the change, with their stored links."""
-        live = sorted(records - self.deletes)
+        live = records - self.deletes
         self._read_keys(live)
         unread = [r for r in live if r not in self._upserts and r not in self._matches]
         if unread:
             self._matches.update(self._stored.matches(unread))
-        matched = [(self._upserts[r] if r in self._upserts else self._matches[r]).at(i) for i, r in enumerate(live)]
+        forms = {r: self._upserts[r] if r in self._upserts else self._matches[r] for r in live}
+        self.named.update((form.key, r) for r, form in forms.items())
+        matched = [form.at(i) for i, form in enumerate(sorted(forms.values(), key=lambda form: form.key))]
         keys = {k for r in live for k in self.keys_after(r)}
         _read_through(self._counts, keys, self._stored.counts, 0)
         crowded = frozenset(k for k in keys if self.count_after(k) > key_bound(k, self._config))
@@ -204,21 +211,23 @@ class _Change:
                                must_link=must, cannot_link=cannot)
 
 
-def _leaving(resolution: Resolution, region: set[RecordKey]) -> set[RecordKey]:
+def _leaving(resolution: Resolution, region: set[R], named: Mapping[RecordKey, R]) -> set[R]:
     """Return the records outside ``region`` that a strong edge joins to it: a shared cluster or a refusal."""
-    found: set[RecordKey] = set()
+    found: set[R] = set()
     for cluster in resolution.clusters:
-        if not region.isdisjoint(cluster):
-            found.update(cluster)
+        members = {named[key] for key in cluster}
+        if not region.isdisjoint(members):
+            found |= members
     for refusal in resolution.refused:
-        if refusal.edge.a in region or refusal.edge.b in region:
-            found.update((refusal.edge.a, refusal.edge.b))
+        ends = {named[refusal.edge.a], named[refusal.edge.b]}
+        if not region.isdisjoint(ends):
+            found |= ends
     return found - region
 
 
-def change_region(stored: StoredState, *, upserts: Mapping[RecordKey, MatchRecord] | None = None,
-                  deletes: Collection[RecordKey] = (), seeds: Collection[RecordKey] = (),
-                  config: ResolverConfig, explain: bool = False) -> Region:
+def change_region(stored: StoredState[R], *, upserts: Mapping[R, MatchRecord] | None = None,
+                  deletes: Collection[R] = (), seeds: Collection[R] = (),
+                  config: ResolverConfig, explain: bool = False) -> Region[R]:
     """Return the region of a change (see the module docstring) and its clusters after the change.
 
     ``upserts`` are the new versions of records (new or stored), ``deletes`` the records erased,
@@ -232,9 +241,9 @@ def change_region(stored: StoredState, *, upserts: Mapping[RecordKey, MatchRecor
         decided = change.with_mates(decided)
         read = change.identifier_closure(change.with_key_holders(decided))
         resolution = change.resolve(read, explain=explain)
-        reached = _leaving(resolution, decided)
+        reached = _leaving(resolution, decided, change.named)
         if not reached:
             break
         decided |= reached
-    clusters = tuple(cluster for cluster in resolution.clusters if cluster[0] in decided)
+    clusters = tuple(cluster for cluster in resolution.clusters if change.named[cluster[0]] in decided)
     return Region(decided=frozenset(decided), clusters=clusters, resolution=resolution, read=len(read))

@@ -392,10 +392,13 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     erased = [k for k in deletes if k in existing]
     if not changed and not erased and not any(k in existing for k in seeds):
         return outcome
-    state = DatabaseState(session, link_kinds=store.link_kinds(session), known=existing.values(),
-                          absent=[p.key for p in changed if p.key not in existing])
-    region = change_region(state, upserts={p.key: p.match_form for p in changed}, deletes=erased,
-                           seeds=[k for k in seeds if k in existing], config=config)
+    # Records are named by row id; the change's new records, which have none yet, below zero.
+    named = {key: row.id for key, row in existing.items() if row.id is not None}
+    named |= {p.key: -n for n, p in enumerate((p for p in changed if p.key not in named), start=1)}
+    state = DatabaseState(session, link_kinds=store.link_kinds(session), known=existing.values())
+    region = change_region(state, upserts={named[p.key]: p.match_form for p in changed},
+                           deletes=[named[k] for k in erased], seeds=[named[k] for k in seeds if k in named],
+                           config=config)
     outcome.read = region.read
     resolution = Resolution(clusters=region.clusters, edges=(), refused=(), disabled_keys=())
     orm_rows = existing if with_rows else None

@@ -160,10 +160,11 @@ def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:
     """Re-resolve the profile's region (``resolvers.region``) with explanations; keep what concerns the profile."""
-    members = [(row.source, row.source_record_id) for row in store.records_of_profile(session, profile_id=profile.id)]
-    state = DatabaseState(session, link_kinds=store.link_kinds(session))
-    region = change_region(state, seeds=members, config=config, explain=True)
-    return explain_cluster(region.resolution, members)
+    members = store.records_of_profile(session, profile_id=profile.id)
+    state = DatabaseState(session, link_kinds=store.link_kinds(session), known=members)
+    region = change_region(state, seeds=[row.id for row in members if row.id is not None], config=config,
+                           explain=True)
+    return explain_cluster(region.resolution, [(row.source, row.source_record_id) for row in members])
 
 
 def links_between(session: Session, *, a: RecordKey, b: RecordKey) -> list[LinkRow]:
