@@ -237,10 +237,14 @@ def change_region(stored: StoredState[R], *, upserts: Mapping[R, MatchRecord] | 
     upserts = upserts or {}
     change = _Change(stored, upserts=upserts, deletes=deletes, config=config)
     decided = change.with_key_holders(change.identifier_closure({*upserts, *deletes, *seeds}))
+    resolved: tuple[set[R], Resolution] | None = None
     while True:
         decided = change.with_mates(decided)
         read = change.identifier_closure(change.with_key_holders(decided))
-        resolution = change.resolve(read, explain=explain)
+        if resolved is None or resolved[0] != read:
+            # A region that grew within what was read already has the resolution it had.
+            resolved = read, change.resolve(read, explain=explain)
+        resolution = resolved[1]
         reached = _leaving(resolution, decided, change.named)
         if not reached:
             break
