@@ -61,8 +61,8 @@ class StoredState(Protocol[R]):
     def counts(self, keys: Collection[str]) -> Mapping[str, int]:
         """Return how many stored records hold each key."""
 
-    def reach(self, limits: Mapping[str, int]) -> tuple[Mapping[str, int], Mapping[str, Collection[R]]]:
-        """Return how many stored records hold each key, and who holds each key held by at most its limit."""
+    def holders(self, keys: Collection[str]) -> Mapping[str, Collection[R]]:
+        """Return the stored records holding each key (asked only of keys within their bound)."""
 
     def mates(self, records: Collection[R]) -> Mapping[R, Collection[R]]:
         """Return the records of each stored record's profile."""
@@ -153,14 +153,10 @@ class _Change(Generic[R]):
         most ``bound + max(0, -delta)`` stored records.
         """
         limits = {k: key_bound(k, self._config) + max(0, -self._delta.get(k, 0)) for k in keys}
-        unread = {k: limit for k, limit in limits.items() if k not in self._holders}
-        if unread:
-            counts, holders = self._stored.reach(unread)
-            for key, limit in unread.items():
-                count = self._counts[key] = counts.get(key, 0)
-                self._holders[key] = holders.get(key, ()) if count <= limit else ()
+        _read_through(self._counts, keys, self._stored.counts, 0)
         followed = {k for k in keys if self._counts[k] <= limits[k]}
-        found = {record for key in followed for record in self._holders[key]}
+        _read_through(self._holders, {k for k in followed if self._counts[k]}, self._stored.holders, ())
+        found = {record for key in followed for record in self._holders.get(key, ())}
         return found | {record for record, new in self._new_keys.items() if not followed.isdisjoint(new)}
 
     def _neighbours(self, records: set[R], *, profile: bool) -> set[R]:

@@ -88,12 +88,10 @@ _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
 _PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
 _STAGED = ImportRecordRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
-_STORED_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id,
-                   _RECORDS.c.normalized, _RECORDS.c.match)
-_STORED = select_columns(*_STORED_COLUMNS).where(_RECORDS.c.id.in_(_LIST))
+_REF_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id)
+_STORED = select_columns(*_REF_COLUMNS, _RECORDS.c.normalized, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
 _KEY_COUNTS = (select_columns(_KEYS.c.key, func.count()).where(_KEYS.c.key.in_(_LIST)).group_by(_KEYS.c.key))
 _HOLDERS = select_columns(_KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))
-_REF_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id)
 _PROFILE_MEMBERS = select_columns(*_REF_COLUMNS).where(_RECORDS.c.profile_id.in_(_LIST))
 _REFS = select_columns(*_REF_COLUMNS).where(_RECORDS.c.id.in_(_LIST))
 _HOLDINGS = select_columns(_KEYS.c.key, _KEYS.c.record_id).where(_KEYS.c.key.in_(_LIST))

@@ -10,7 +10,7 @@ write transaction holds the lock on; what is read is kept for the rest of the ch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from sqlmodel import Session
@@ -48,7 +48,6 @@ class DatabaseState:
         self._link_kinds = link_kinds
         self._refs: dict[int, store.StoredRef] = {}
         self._rows: dict[int, store.StoredRecord] = {}
-        self._counts: dict[str, int] = {}
         for row in known:
             if row.id is not None:
                 self._refs[row.id] = store.StoredRef(row.id, row.source, row.source_record_id, row.profile_id)
@@ -75,15 +74,11 @@ class DatabaseState:
 
     def counts(self, keys: Collection[str]) -> dict[str, int]:
         """Return how many stored records hold each key."""
-        unknown = [k for k in keys if k not in self._counts]
-        self._counts.update(dict.fromkeys(unknown, 0))
-        self._counts.update(store.key_counts(self._session, keys=unknown))
-        return {key: self._counts[key] for key in keys}
+        return store.key_counts(self._session, keys=keys)
 
-    def reach(self, limits: Mapping[str, int]) -> tuple[dict[str, int], dict[str, list[int]]]:
-        """Return how many stored records hold each key, and who holds each key held by at most its limit."""
-        counts = self.counts(limits)
-        return counts, store.holdings(self._session, keys=[k for k, limit in limits.items() if 0 < counts[k] <= limit])
+    def holders(self, keys: Collection[str]) -> dict[str, list[int]]:
+        """Return the stored records holding each key."""
+        return store.holdings(self._session, keys=keys)
 
     def mates(self, records: Collection[int]) -> dict[int, list[int]]:
         """Return the records of each stored record's profile."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from resolvers import NormalizedRecord, RecordIn, RecordKey, normalize_record
@@ -69,9 +69,8 @@ class MemoryState:
     def counts(self, keys: Collection[str]) -> dict[str, int]:
         return {k: len(self._index[k]) for k in keys if k in self._index}
 
-    def reach(self, limits: Mapping[str, int]) -> tuple[dict[str, int], dict[str, set[RecordKey]]]:
-        counts = self.counts(limits)
-        return counts, {k: self._index[k] for k, limit in limits.items() if 0 < counts.get(k, 0) <= limit}
+    def holders(self, keys: Collection[str]) -> dict[str, set[RecordKey]]:
+        return {k: self._index[k] for k in keys if k in self._index}
 
     def mates(self, records: Collection[RecordKey]) -> dict[RecordKey, frozenset[RecordKey]]:
         return {r: self._profile[r] for r in records if r in self._profile}
