@@ -12,10 +12,16 @@ Two layers (OWASP API2:2023 broken authentication, API5:2023 broken function lev
   scopes a route requires, so a test can check that every ``/v1`` route requires one.
 
 Keys are sent as ``Authorization: Bearer <key>`` (RFC 6750); see ``service.keys`` for their form.
+A key found good is remembered for ``THROUGHLINE_KEY_CACHE_SECONDS`` (``KeyCache``, 1 s by default),
+so that a client sending hundreds of requests a second has its key read once a second, not once a
+request. A revocation through the API empties the cache of the process that made it at once; the
+other processes (a second worker; the CLI's ``keys revoke``) see it within that time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,8 +42,8 @@ from service.errors import ForbiddenError, RateLimitedError, ThroughlineError, U
 from service.rate_limit import RateLimiter
 from service.tables import ApiKeyRow
 
-__all__ = ["AuthMiddleware", "Principal", "ScopeGuard", "authorize", "is_protected", "require_scope", "route_scopes",
-           "scope_requirements"]
+__all__ = ["KEY_CACHE_SECONDS", "AuthMiddleware", "KeyCache", "Principal", "ScopeGuard", "authorize", "is_protected",
+           "require_scope", "route_scopes", "scope_requirements"]
 
 _BEARER = HTTPBearer(auto_error=False, scheme_name="ApiKey",
                      description="An API key (`tl_...`) as `Authorization: Bearer <key>`.")
@@ -50,6 +56,42 @@ class Principal:
     key_id: str
     scopes: frozenset[str]
     request_id: str | None
+
+
+KEY_CACHE_SECONDS = 1.0
+_KEY_CACHE_ENTRIES = 4096
+
+
+class KeyCache:
+    """Keys verified within the last ``seconds``: their id and scopes, by the key's SHA-256 (never the key)."""
+
+    def __init__(self, *, seconds: float = KEY_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._entries: dict[bytes, tuple[float, str, frozenset[str]]] = {}
+
+    @staticmethod
+    def _digest(key: str) -> bytes:
+        return hashlib.sha256(key.encode()).digest()
+
+    def get(self, key: str) -> tuple[str, frozenset[str]] | None:
+        """Return the key id and scopes of ``key`` when it was found good within the last ``seconds``."""
+        entry = self._entries.get(self._digest(key)) if self._entries else None
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1], entry[2]
+
+    def put(self, key: str, *, key_id: str, scopes: frozenset[str]) -> None:
+        """Remember ``key`` as good, with its id and scopes (not at all when ``seconds`` is 0)."""
+        if self._seconds <= 0:
+            return
+        if len(self._entries) >= _KEY_CACHE_ENTRIES:
+            self._entries = {}
+        self._entries[self._digest(key)] = (self._clock() + self._seconds, key_id, scopes)
+
+    def clear(self) -> None:
+        """Forget every key (after a revocation)."""
+        self._entries = {}
 
 
 def is_protected(path: str, *, metrics_public: bool) -> bool:
@@ -79,11 +121,12 @@ class AuthMiddleware:
     """Authenticate requests to protected paths, rate-limit them per key, and put the ``Principal`` in the state."""
 
     def __init__(self, app: ASGIApp, *, engine: Callable[[], Engine], metrics_public: bool,
-                 limiter: RateLimiter | None) -> None:
+                 limiter: RateLimiter | None, key_cache: KeyCache | None = None) -> None:
         self.app = app
         self.engine = engine
         self.metrics_public = metrics_public
         self.limiter = limiter
+        self.key_cache = key_cache or KeyCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_protected(scope["path"], metrics_public=self.metrics_public):
@@ -99,13 +142,18 @@ class AuthMiddleware:
 
     async def _authenticate(self, scope: Scope, *, request_id: str | None) -> Principal:
         key = _bearer_key(Headers(scope=scope))
-        # The lookup is a blocking database read: keep it off the event loop.
-        row = await run_in_threadpool(_lookup, self.engine(), key)
-        if row is None:
-            raise UnauthorizedError("the API key is unknown or revoked")
-        if self.limiter is not None and (wait := self.limiter.acquire(row.id)):
+        known = self.key_cache.get(key)
+        if known is None:
+            # The lookup is a blocking database read: keep it off the event loop.
+            row = await run_in_threadpool(_lookup, self.engine(), key)
+            if row is None:
+                raise UnauthorizedError("the API key is unknown or revoked")
+            known = row.id, keys.scopes_of(row)
+            self.key_cache.put(key, key_id=known[0], scopes=known[1])
+        key_id, scopes = known
+        if self.limiter is not None and (wait := self.limiter.acquire(key_id)):
             raise RateLimitedError(f"this key passed its rate limit; retry in {wait} s", retry_after=wait)
-        return Principal(key_id=row.id, scopes=keys.scopes_of(row), request_id=request_id)
+        return Principal(key_id=key_id, scopes=scopes, request_id=request_id)
 
 
 def authorize(request: Request, scope: str) -> Principal:
@@ -125,8 +173,8 @@ class ScopeGuard:
     def __init__(self, scope: keys.Scope) -> None:
         self.scope = scope
 
-    def __call__(self, request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Principal:
+    async def __call__(self, request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> Principal:
         # ``credentials`` only declares the bearer scheme in the OpenAPI document; the middleware checked the key.
         return authorize(request, self.scope)
 

@@ -18,10 +18,12 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 
 from service.errors import DatabaseNotMigratedError
+from service.write_gate import WriteGate, lock_file_of
 
 __all__ = [
     "MIGRATIONS_DIR",
     "SQLITE_IMMEDIATE",
+    "WRITE_GATE",
     "WRITE_WAIT",
     "WRITE_WAIT_SECONDS",
     "Migration",
@@ -57,6 +59,14 @@ WRITE_WAIT_SECONDS = 30.0
 # Engine execution option holding that wait for ``ingest.in_transaction``.
 WRITE_WAIT = "throughline_write_wait"
 
+# SQLite connections kept open: one per request thread (AnyIO runs sync routes in 40 threads). A
+# connection closed after use loses its page cache, and the next one opens the file and reads its
+# pages again: at the default pool of 5 that churn cost several times what a lookup does.
+SQLITE_POOL_SIZE = 40
+
+# Engine execution option holding the ``WriteGate`` its write transactions queue at.
+WRITE_GATE = "throughline_write_gate"
+
 # Execution option asking a SQLite transaction to take the write lock at BEGIN (``BEGIN IMMEDIATE``).
 SQLITE_IMMEDIATE = "throughline_sqlite_immediate"
 
@@ -89,18 +99,21 @@ def make_engine(url: str | URL, *, write_wait_seconds: float = WRITE_WAIT_SECOND
 
     ``hide_parameters``: a database error's message then leaves out the statement's parameters,
     which are record values, so that no log line can carry them. A write transaction waits up to
-    ``write_wait_seconds`` for the write lock (``ingest.in_transaction``).
+    ``write_wait_seconds`` for the write lock (``ingest.in_transaction``), queued at the engine's
+    ``WriteGate``: a SQLite file's gate is shared with every process that writes to it.
     """
     parsed = _with_driver(url)
     if parsed.get_backend_name() == "sqlite":
         # FastAPI runs sync handlers in a thread pool, so a pooled connection changes threads.
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": write_wait_seconds},
-                               hide_parameters=True)
+                               hide_parameters=True, pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_POOL_SIZE)
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
+        gate = WriteGate(lock_file_of(parsed.database))
     else:
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
-    engine.update_execution_options(**{WRITE_WAIT: write_wait_seconds})
+        gate = WriteGate()
+    engine.update_execution_options(**{WRITE_WAIT: write_wait_seconds, WRITE_GATE: gate})
     return engine
 
 

@@ -1,7 +1,9 @@
 """FastAPI dependencies as ``Annotated`` aliases: what a route handler may ask for.
 
 Each reads the app's own state (set up by ``main.create_app`` and its lifespan), never a
-module-level global, so several apps with different settings can live in one process.
+module-level global, so several apps with different settings can live in one process. They are
+``async`` because none of them blocks: FastAPI runs a plain ``def`` dependency in its thread pool,
+and those hops (one per dependency, per request) cost more than a whole lookup's queries.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ __all__ = [
 NUL = "\x00"
 
 
-def refuse_nul_characters(request: Request) -> None:
+async def refuse_nul_characters(request: Request) -> None:
     """Refuse a path or query value holding a NUL character (422): no database text can hold one.
 
     ``%00`` is a valid URL escape; without this a NUL would reach PostgreSQL and fail there.
@@ -101,22 +103,22 @@ async def refuse_duplicate_keys(request: Request) -> None:
             ErrorDetail(field=path, value=None, reason="a name may appear only once in an object") for path in paths])
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def _metrics(request: Request) -> Metrics | None:
+async def _metrics(request: Request) -> Metrics | None:
     metrics: Metrics | None = request.app.state.metrics
     return metrics
 
 
-def _config(request: Request) -> ResolverConfig:
+async def _config(request: Request) -> ResolverConfig:
     config: ResolverConfig = request.app.state.resolver_config
     return config
 

@@ -48,11 +48,12 @@ from resolvers.incremental import ClusterChange, IdAssignment, ProfileEvent, ass
 from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
 from resolvers.region import change_region
 from service import store
-from service.db import SQLITE_IMMEDIATE, WRITE_WAIT, WRITE_WAIT_SECONDS
+from service.db import SQLITE_IMMEDIATE, WRITE_GATE, WRITE_WAIT, WRITE_WAIT_SECONDS
 from service.errors import BusyError
 from service.schemas import golden_json, normalized_record_public, profile_facts_from_json, with_profile_id
 from service.stored_state import DatabaseState, match_form
 from service.tables import LinkRow, RecordRow
+from service.write_gate import GateTimeoutError, WriteGate
 
 __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "RecordWriter", "add_link", "apply_change",
            "apply_resolution", "closure", "content_hash", "in_transaction", "link_pairs", "prepare", "remove_link",
@@ -429,16 +430,28 @@ def _lock_timed_out(error: DBAPIError) -> bool:
 def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end.
 
-    A write waits for the write lock as long as the engine says (``db.make_engine``), then raises
-    ``BusyError``.
+    A write queues at the engine's ``WriteGate`` (``db.make_engine``), then takes the database's
+    write lock; it waits as long as the engine says in all, then raises ``BusyError``.
     """
-    wait = float(engine.get_execution_options().get(WRITE_WAIT, WRITE_WAIT_SECONDS))
+    options = engine.get_execution_options()
+    wait = float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS))
+    gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
+    try:
+        with gate.held(wait=wait) as left:
+            return _one_writer(engine, work, wait=left)
+    except GateTimeoutError:
+        raise BusyError(f"the database was busy with another write for {wait:g} s (a bulk import being "
+                        "applied holds it until it is done); retry later") from None
+
+
+def _one_writer(engine: Engine, work: Callable[[Session], T], *, wait: float) -> T:
+    """Run ``work`` in a transaction that holds the database's write lock, waiting ``wait`` seconds for it."""
     for attempt in range(_RETRIES):
         with Session(engine, expire_on_commit=False) as session:
             try:
                 if engine.dialect.name == "postgresql":
                     connection = session.connection(execution_options={"isolation_level": "READ COMMITTED"})
-                    connection.execute(_WRITE_LOCK, {"wait": f"{round(wait * 1000)}ms"})
+                    connection.execute(_WRITE_LOCK, {"wait": f"{max(1, round(wait * 1000))}ms"})
                 else:
                     session.connection(execution_options={SQLITE_IMMEDIATE: True})
                 result = work(session)
@@ -447,8 +460,7 @@ def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
             except DBAPIError as error:
                 session.rollback()
                 if _lock_timed_out(error):
-                    raise BusyError(f"the database was busy with another write for {wait:g} s (a bulk import being "
-                                    "applied holds it until it is done); retry later") from None
+                    raise GateTimeoutError("the database's write lock stayed taken") from None
                 if attempt == _RETRIES - 1 or _sqlstate(error) not in _RETRYABLE:
                     raise
     raise AssertionError("unreachable")

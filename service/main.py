@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from resolvers.config import ResolverConfig
 from resolvers.normalize.record import preload
-from service.auth import AuthMiddleware
+from service.auth import AuthMiddleware, KeyCache
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
 from service.dependencies import refuse_duplicate_keys, refuse_nul_characters
@@ -109,8 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
                        overrides={"/v1/imports": settings.max_import_bytes})
     limiter = RateLimiter(per_minute=settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    app.state.key_cache = KeyCache(seconds=settings.key_cache_seconds)
     app.add_middleware(AuthMiddleware, engine=lambda: app.state.engine, metrics_public=settings.metrics_public,
-                       limiter=limiter)
+                       limiter=limiter, key_cache=app.state.key_cache)
     if app.state.metrics is not None:
         app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestLogMiddleware)

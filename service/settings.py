@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                                                                         "their job finishes.")
     max_import_bytes: int = Field(10 * 1024**3, gt=0, description="Largest import body accepted (as sent, so "
                                                                   "compressed if gzip), in bytes.")
+    key_cache_seconds: float = Field(1.0, ge=0, le=60, description=(
+        "How long a server process trusts an API key it has checked before reading it again; a key revoked "
+        "by another process is refused within this time. 0 reads the key on every request."))
     write_wait_seconds: float = Field(30.0, gt=0, le=3600, description=(
         "How long a write waits for the write lock (held by one write at a time; a bulk import holds it while "
         "it is applied) before answering 503 busy."))

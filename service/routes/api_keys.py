@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session
 
 from service import ingest, keys
@@ -44,8 +44,12 @@ def list_keys(engine: EngineDep) -> list[KeyPublic]:
 
 
 @router.delete("/{key_id}", response_model=KeyPublic, responses=ERRORS)
-def revoke_key(key_id: KeyIdPath, engine: EngineDep, principal: AdminKey) -> KeyPublic:
-    """Revoke a key: from now on it answers 401. Revoking a revoked key changes nothing."""
+def revoke_key(key_id: KeyIdPath, engine: EngineDep, principal: AdminKey, request: Request) -> KeyPublic:
+    """Revoke a key: it answers 401 from the next request on (within a second on the server's other workers).
+
+    Revoking a revoked key changes nothing.
+    """
     row = ingest.in_transaction(engine, lambda session: keys.revoke_key(
         session, key_id=key_id, actor=principal.key_id, request_id=principal.request_id))
+    request.app.state.key_cache.clear()
     return key_public(row)

@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
-from service.auth import scope_requirements
+from service import keys
+from service.auth import KeyCache, scope_requirements
 from service.main import create_app
 from service.rate_limit import RateLimiter
 from service.settings import Settings
@@ -91,6 +93,40 @@ def test_a_revoked_key_answers_401_from_the_next_request_on(client: TestClient) 
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
     assert client.get("/v1/changes", headers=reader).status_code == 401
+
+
+def test_a_key_revoked_by_another_process_answers_401_once_the_key_cache_lets_go(make_client: MakeClient) -> None:
+    client = make_client(key_cache_seconds=0)
+    reader_key = issue_key(client.app, "read")  # type: ignore[arg-type]
+    reader = {"Authorization": f"Bearer {reader_key}"}
+    assert client.get("/v1/changes", headers=reader).status_code == 200
+
+    # As `throughline keys revoke` does: in the database, behind the server's back.
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        keys.revoke_key(session, key_id=keys.key_id_of(reader_key) or "", actor="cli", request_id=None)
+        session.commit()
+
+    assert client.get("/v1/changes", headers=reader).status_code == 401
+
+
+def test_the_key_cache_remembers_a_good_key_for_its_seconds_and_never_holds_the_key() -> None:
+    now = [100.0]
+    cache = KeyCache(seconds=1.0, clock=lambda: now[0])
+    key = "tl_0123456789ab_" + "A" * 43
+    assert cache.get(key) is None
+
+    cache.put(key, key_id="0123456789ab", scopes=frozenset({"read"}))
+    now[0] += 0.9
+    assert cache.get(key) == ("0123456789ab", frozenset({"read"}))
+    assert cache.get(key[:-1] + "B") is None
+    assert key not in repr(vars(cache))
+    now[0] += 0.1
+    assert cache.get(key) is None
+
+    cache.put(key, key_id="0123456789ab", scopes=frozenset({"read"}))
+    cache.clear()
+    assert cache.get(key) is None
+    KeyCache(seconds=0, clock=lambda: now[0]).put(key, key_id="0123456789ab", scopes=frozenset({"read"}))
 
 
 def test_a_key_without_the_scope_answers_403(make_client: MakeClient) -> None:
