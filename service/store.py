@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, TypeVar, cast
 
 import psycopg
@@ -18,6 +19,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
+    Integer,
+    Select,
+    String,
     bindparam,
     delete,
     exists,
@@ -30,7 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import AutoString
 
 from resolvers.records import RecordKey
 from service.tables import ChangeRow, ImportRecordRow, LinkRow, ProfileRow, RecordKeyRow, RecordRow
@@ -128,11 +134,43 @@ def _insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, An
         connection.execute(insert(table), list(rows))
 
 
-def _rows(session: Session, statement: Any, values: Iterable[Any]) -> Iterator[Any]:
+# The prebuilt statements ``_rows`` runs are compiled once per dialect and list length, with
+# positional parameters, and run on the driver's cursor: SQLAlchemy's execution path (cache key,
+# rendering the expanding list, result rows) cost more than SQLite took to answer, and a change
+# runs about twenty of them. Only statements whose columns the drivers return as SQLAlchemy would
+# (integers and text) take this path.
+_POSITIONAL_DIALECTS = {"sqlite": sqlite.dialect(paramstyle="qmark"),
+                        "postgresql": postgresql_psycopg.dialect(paramstyle="format")}  # type: ignore[no-untyped-call]
+
+
+@cache
+def _plain(statement: Select[Any]) -> bool:
+    return all(isinstance(column.type, Integer | String | AutoString) for column in statement.selected_columns)
+
+
+@lru_cache(maxsize=4096)
+def _driver_sql(statement: Select[Any], dialect: str, size: int) -> str:
+    """Return ``statement`` as the driver's SQL for a list of ``size`` values (placeholders in list order)."""
+    compiled = statement.params(values=list(range(size))).compile(
+        dialect=_POSITIONAL_DIALECTS[dialect], compile_kwargs={"render_postcompile": True})
+    return compiled.string
+
+
+def _rows(session: Session, statement: Select[Any], values: Iterable[Any]) -> Iterator[Any]:
     """Run a prebuilt statement over ``values`` in batches; yield every result row."""
     connection = session.connection()
-    for batch in _chunks(sorted(set(values))):
-        yield from connection.execute(statement, {"values": batch})
+    dialect = connection.dialect.name
+    if dialect not in _POSITIONAL_DIALECTS or not _plain(statement):
+        for batch in _chunks(sorted(set(values))):
+            yield from connection.execute(statement, {"values": batch})
+        return
+    cursor = connection.connection.cursor()
+    try:
+        for batch in _chunks(sorted(set(values))):
+            cursor.execute(_driver_sql(statement, dialect, len(batch)), batch)
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _chunks(items: Iterable[T]) -> Iterator[list[T]]:

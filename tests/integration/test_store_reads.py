@@ -1,0 +1,54 @@
+"""The store's batched reads run on the driver's cursor; they answer what SQLAlchemy's own execution does.
+
+Checked on SQLite and PostgreSQL, over lists longer than one batch (``store._CHUNK``), with values
+no record holds, and for the one read whose columns need SQLAlchemy's conversion (datetimes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select
+from sqlmodel import Session
+
+from resolvers import RecordIn
+from resolvers.config import ResolverConfig
+from service import ingest, store
+from service.db import make_engine
+
+RECORDS = 1_200  # more than two batches of store._CHUNK
+
+
+def _through_sqlalchemy(session: Session, statement: Select[Any], values: list[Any]) -> list[tuple[Any, ...]]:
+    connection = session.connection()
+    return [tuple(row) for start in range(0, len(values), store._CHUNK)
+            for row in connection.execute(statement, {"values": sorted(set(values))[start:start + store._CHUNK]})]
+
+
+def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = ResolverConfig()
+    raws = [{"source": "crm", "source_record_id": f"r{n}", "email": f"person.{n}@example-mail.org",
+             "phone": f"+39 347 {n:07d}", "full_name": f"Anna Rossi{n % 7}"} for n in range(RECORDS)]
+    prepared = [ingest.prepare(raw, RecordIn.model_validate(raw), config=config) for raw in raws]
+    ingest.in_transaction(engine, lambda session: ingest.apply_change(session, upserts=prepared, config=config,
+                                                                      with_rows=False))
+    with Session(engine) as session:
+        ids = sorted(store.holders(session, keys=[f"email:person.{n}@example-mail.org" for n in range(RECORDS)]))
+        assert len(ids) == RECORDS
+        keys = [key for keys_of in store.keys_of_records(session, ids=ids).values() for key in keys_of]
+        assert len(keys) >= 2 * RECORDS
+        unheld_key, unknown_id = "email:nobody@example-mail.org", -1
+        asked: dict[str, list[Any]] = {name: [*keys, unheld_key] for name in ("_KEY_COUNTS", "_HOLDERS", "_HOLDINGS")}
+        asked |= {name: [*ids, unknown_id] for name in ("_KEYS_OF", "_MATCH_FORMS", "_REFS", "_STORED")}
+        profiles = sorted({ref.profile_id for ref in store.stored_refs_by_ids(session, ids=ids)})
+        asked |= {"_PROFILE_MEMBERS": profiles, "_PROFILE_AGES": profiles}
+        for name, values in asked.items():
+            statement = getattr(store, name)
+            fast = sorted(tuple(row) for row in store._rows(session, statement, values))
+            assert fast == sorted(_through_sqlalchemy(session, statement, values)), name
+            assert fast, name
+        ages = list(store._rows(session, store._PROFILE_AGES, profiles))
+        assert all(isinstance(created, datetime) for _, created in ages)
+    engine.dispose()
