@@ -109,7 +109,7 @@ def list_keys() -> None:
 
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `keys list` shows it).")]) -> None:
-    """Revoke an API key: requests with it answer 401 from now on (a running server sees it within a second)."""
+    """Revoke an API key: requests with it answer 401 from now on (a running server, within its `KEY_CACHE_SECONDS`)."""
     try:
         with _session() as session:
             keys.revoke_key(session, key_id=key_id, actor="cli", request_id=None)

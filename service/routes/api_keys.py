@@ -45,9 +45,9 @@ def list_keys(engine: EngineDep) -> list[KeyPublic]:
 
 @router.delete("/{key_id}", response_model=KeyPublic, responses=ERRORS)
 def revoke_key(key_id: KeyIdPath, engine: EngineDep, principal: AdminKey, request: Request) -> KeyPublic:
-    """Revoke a key: it answers 401 from the next request on (within a second on the server's other workers).
+    """Revoke a key: it answers 401 from the next request on; revoking a revoked key changes nothing.
 
-    Revoking a revoked key changes nothing.
+    The server's other workers may accept the key for up to `THROUGHLINE_KEY_CACHE_SECONDS` more.
     """
     row = ingest.in_transaction(engine, lambda session: keys.revoke_key(
         session, key_id=key_id, actor=principal.key_id, request_id=principal.request_id))
