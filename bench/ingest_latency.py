@@ -1,7 +1,8 @@
 """Benchmark real-time latency: upserts at a steady rate and lookups by email, against a real server.
 
 1. Loads contacts-50k into a fresh database (SQLite file, or a throwaway PostgreSQL schema with
-   ``--postgres URL``), through the service's own ingestion code.
+   ``--postgres URL``), through the service's own ingestion code; or, with ``--loaded FILE``, copies
+   a SQLite file an earlier run saved with ``--keep FILE``.
 2. Starts ``throughline serve`` on that database in a subprocess (``--workers`` uvicorn workers).
 3. Sends single upserts at a steady ``--upsert-rate`` per second for ``--seconds`` (open loop: each
    request leaves at its scheduled time whether or not earlier ones have answered, so a slow
@@ -146,7 +147,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--loaded", type=Path, help="a SQLite file already holding --records, copied and used "
                         "instead of loading them again (made by an earlier run's --keep)")
-    parser.add_argument("--keep", type=Path, help="copy the loaded SQLite database here before the load runs")
+    parser.add_argument("--keep", type=Path, help="copy the loaded SQLite database here, before the server starts "
+                        "(so without the bench's own upserts)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at most")
     args = parser.parse_args()
     with gzip.open(args.records) as handle:
