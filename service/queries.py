@@ -150,12 +150,8 @@ def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
     record_ids = sorted(store.holders(session, keys=keys))[: MAX_MATCHES * 10]
     if not record_ids:
         return []
-    profile_ids = sorted(set(session.scalars(
-        select(col(RecordRow.profile_id)).where(col(RecordRow.id).in_(record_ids)))))
-    statement = (select(col(ProfileRow.golden))
-                 .where(col(ProfileRow.id).in_(profile_ids[: MAX_MATCHES * 10]), col(ProfileRow.status) == "active")
-                 .order_by(col(ProfileRow.id)).limit(MAX_MATCHES))
-    return list(session.scalars(statement))
+    profile_ids = sorted(store.profile_ids_of(session, ids=record_ids))[: MAX_MATCHES * 10]
+    return store.active_goldens(session, profile_ids=profile_ids, limit=MAX_MATCHES)
 
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:

@@ -106,6 +106,7 @@ _MATCH_FORMS = select_columns(_RECORDS.c.id, _RECORDS.c.match).where(_RECORDS.c.
 _INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
 _INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
 _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
+_PROFILE_IDS = select_columns(_RECORDS.c.profile_id).where(_RECORDS.c.id.in_(_LIST))
 
 
 # From this many rows on, PostgreSQL takes an insert through COPY: executemany sends a statement
@@ -148,16 +149,34 @@ def _plain(statement: Select[Any]) -> bool:
     return all(isinstance(column.type, Integer | String | AutoString) for column in statement.selected_columns)
 
 
+class _DriverStatement(NamedTuple):
+    """A prebuilt statement as the driver's SQL for one list length, and how to fill its placeholders."""
+
+    sql: str
+    # Per placeholder, in order: (True, i) for the list's i-th value, (False, v) for a constant v.
+    # None when the placeholders are exactly the list's values, in order.
+    template: tuple[tuple[bool, Any], ...] | None
+
+    def parameters(self, batch: list[Any]) -> list[Any]:
+        if self.template is None:
+            return batch
+        return [batch[value] if from_list else value for from_list, value in self.template]
+
+
 @lru_cache(maxsize=4096)
-def _driver_sql(statement: Select[Any], dialect: str, size: int) -> str:
-    """Return ``statement`` as the driver's SQL for a list of ``size`` values (placeholders in list order)."""
-    compiled = statement.params(values=list(range(size))).compile(
-        dialect=_POSITIONAL_DIALECTS[dialect], compile_kwargs={"render_postcompile": True})
-    return compiled.string
+def _driver_sql(statement: Select[Any], dialect: str, size: int) -> _DriverStatement:
+    """Return ``statement`` as the driver's SQL for a list of ``size`` values."""
+    # Compiled with the list 0..size-1, each of its placeholders' values is its index in the list.
+    compiled = statement.params(values=list(range(size))).compile(dialect=_POSITIONAL_DIALECTS[dialect])
+    expanded = compiled.construct_expanded_state()
+    template = tuple((name.startswith("values_"), expanded.parameters[name])
+                     for name in expanded.positiontup or ())
+    in_order = template == tuple((True, index) for index in range(size))
+    return _DriverStatement(expanded.statement, None if in_order else template)
 
 
 def _rows(session: Session, statement: Select[Any], values: Iterable[Any]) -> Iterator[Any]:
-    """Run a prebuilt statement over ``values`` in batches; yield every result row."""
+    """Run a prebuilt statement over ``values`` (its ``values`` list) in batches; yield every result row."""
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect not in _POSITIONAL_DIALECTS or not _plain(statement):
@@ -167,7 +186,8 @@ def _rows(session: Session, statement: Select[Any], values: Iterable[Any]) -> It
     cursor = connection.connection.cursor()
     try:
         for batch in _chunks(sorted(set(values))):
-            cursor.execute(_driver_sql(statement, dialect, len(batch)), batch)
+            driver = _driver_sql(statement, dialect, len(batch))
+            cursor.execute(driver.sql, driver.parameters(batch))
             yield from cursor.fetchall()
     finally:
         cursor.close()
@@ -265,6 +285,24 @@ def key_counts(session: Session, *, keys: Iterable[str]) -> dict[str, int]:
 def holders(session: Session, *, keys: Iterable[str]) -> set[int]:
     """Return the ids of the records holding any of ``keys``."""
     return {record_id for (record_id,) in _rows(session, _HOLDERS, keys)}
+
+
+def profile_ids_of(session: Session, *, ids: Iterable[int]) -> set[str]:
+    """Return the profiles of the records with these row ids."""
+    return {profile_id for (profile_id,) in _rows(session, _PROFILE_IDS, ids)}
+
+
+@cache
+def _first_active_goldens(limit: int) -> Select[tuple[str, str]]:
+    return (select_columns(_PROFILES.c.id, _PROFILES.c.golden)
+            .where(_PROFILES.c.id.in_(_LIST), _PROFILES.c.status == "active")
+            .order_by(_PROFILES.c.id).limit(limit))
+
+
+def active_goldens(session: Session, *, profile_ids: Iterable[str], limit: int) -> list[str]:
+    """Return the golden profiles (JSON) of the live profiles among ``profile_ids``: the first ``limit``, by id."""
+    found = sorted(_rows(session, _first_active_goldens(limit), profile_ids))
+    return [golden for _, golden in found[:limit]]
 
 
 def holdings(session: Session, *, keys: Iterable[str]) -> dict[str, list[int]]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy import select as select_columns
 from sqlmodel import Session
 
 from resolvers import RecordIn
@@ -43,12 +44,20 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
         asked: dict[str, list[Any]] = {name: [*keys, unheld_key] for name in ("_KEY_COUNTS", "_HOLDERS", "_HOLDINGS")}
         asked |= {name: [*ids, unknown_id] for name in ("_KEYS_OF", "_MATCH_FORMS", "_REFS", "_STORED")}
         profiles = sorted({ref.profile_id for ref in store.stored_refs_by_ids(session, ids=ids)})
-        asked |= {"_PROFILE_MEMBERS": profiles, "_PROFILE_AGES": profiles}
-        for name, values in asked.items():
-            statement = getattr(store, name)
+        asked |= {"_PROFILE_MEMBERS": profiles, "_PROFILE_AGES": profiles, "_PROFILE_IDS": [*ids, unknown_id]}
+        statements = {name: getattr(store, name) for name in asked}
+        # A statement with constants besides the list (a status, a limit) and its own order.
+        statements["first active goldens"] = store._first_active_goldens(7)
+        asked["first active goldens"] = profiles
+        for name, statement in statements.items():
+            values = asked[name]
             fast = sorted(tuple(row) for row in store._rows(session, statement, values))
             assert fast == sorted(_through_sqlalchemy(session, statement, values)), name
             assert fast, name
         ages = list(store._rows(session, store._PROFILE_AGES, profiles))
         assert all(isinstance(created, datetime) for _, created in ages)
+        first = session.connection().execute(select_columns(store._PROFILES.c.golden).where(
+            store._PROFILES.c.status == "active").order_by(store._PROFILES.c.id).limit(7)).scalars().all()
+        assert store.active_goldens(session, profile_ids=profiles, limit=7) == first
+        assert store.profile_ids_of(session, ids=ids) == set(profiles)
     engine.dispose()
