@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -187,8 +188,14 @@ def _rows(session: Session, statement: Select[Any], values: Iterable[Any]) -> It
     try:
         for batch in _chunks(sorted(set(values))):
             driver = _driver_sql(statement, dialect, len(batch))
-            cursor.execute(driver.sql, driver.parameters(batch))
-            yield from cursor.fetchall()
+            try:
+                cursor.execute(driver.sql, driver.parameters(batch))
+                rows = cursor.fetchall()
+            except connection.dialect.loaded_dbapi.Error as error:
+                # As SQLAlchemy would raise it (a lock timeout is then a 503 busy), without the values.
+                raise DBAPIError.instance(driver.sql, None, error, connection.dialect.loaded_dbapi.Error,
+                                          hide_parameters=True, dialect=connection.dialect) from error
+            yield from rows
     finally:
         cursor.close()
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+import pytest
+from sqlalchemy import Select, text
 from sqlalchemy import select as select_columns
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from resolvers import RecordIn
@@ -61,3 +63,15 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
         assert store.active_goldens(session, profile_ids=profiles, limit=7) == first
         assert store.profile_ids_of(session, ids=ids) == set(profiles)
     engine.dispose()
+
+
+def test_a_failing_batched_read_raises_as_sqlalchemy_would_without_the_values(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        session.connection().execute(text("DROP TABLE record_keys"))
+        with pytest.raises(DBAPIError) as raised:
+            store.holders(session, keys=["email:giulia.secret@example-mail.org"])
+        session.rollback()
+    engine.dispose()
+    assert "record_keys" in str(raised.value)
+    assert "giulia.secret" not in str(raised.value)
