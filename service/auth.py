@@ -20,7 +20,6 @@ other processes (a second worker; the CLI's ``keys revoke``) see it within that 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from service.errors import ForbiddenError, RateLimitedError, ThroughlineError, U
 from service.rate_limit import RateLimiter
 from service.tables import ApiKeyRow
 
-__all__ = ["KEY_CACHE_SECONDS", "AuthMiddleware", "KeyCache", "Principal", "ScopeGuard", "authorize", "is_protected",
+__all__ = ["AuthMiddleware", "KeyCache", "Principal", "ScopeGuard", "authorize", "is_protected",
            "require_scope", "route_scopes", "scope_requirements"]
 
 _BEARER = HTTPBearer(auto_error=False, scheme_name="ApiKey",
@@ -58,25 +57,20 @@ class Principal:
     request_id: str | None
 
 
-KEY_CACHE_SECONDS = 1.0
 _KEY_CACHE_ENTRIES = 4096
 
 
 class KeyCache:
-    """Keys verified within the last ``seconds``: their id and scopes, by the key's SHA-256 (never the key)."""
+    """Keys verified within the last ``seconds``: their id and scopes, by the key's hash (never the key)."""
 
-    def __init__(self, *, seconds: float = KEY_CACHE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._seconds = seconds
         self._clock = clock
-        self._entries: dict[bytes, tuple[float, str, frozenset[str]]] = {}
-
-    @staticmethod
-    def _digest(key: str) -> bytes:
-        return hashlib.sha256(key.encode()).digest()
+        self._entries: dict[str, tuple[float, str, frozenset[str]]] = {}
 
     def get(self, key: str) -> tuple[str, frozenset[str]] | None:
         """Return the key id and scopes of ``key`` when it was found good within the last ``seconds``."""
-        entry = self._entries.get(self._digest(key)) if self._entries else None
+        entry = self._entries.get(keys.key_hash(key)) if self._entries else None
         if entry is None or entry[0] <= self._clock():
             return None
         return entry[1], entry[2]
@@ -87,7 +81,7 @@ class KeyCache:
             return
         if len(self._entries) >= _KEY_CACHE_ENTRIES:
             self._entries = {}
-        self._entries[self._digest(key)] = (self._clock() + self._seconds, key_id, scopes)
+        self._entries[keys.key_hash(key)] = (self._clock() + self._seconds, key_id, scopes)
 
     def clear(self) -> None:
         """Forget every key (after a revocation)."""
@@ -121,12 +115,12 @@ class AuthMiddleware:
     """Authenticate requests to protected paths, rate-limit them per key, and put the ``Principal`` in the state."""
 
     def __init__(self, app: ASGIApp, *, engine: Callable[[], Engine], metrics_public: bool,
-                 limiter: RateLimiter | None, key_cache: KeyCache | None = None) -> None:
+                 limiter: RateLimiter | None, key_cache: KeyCache) -> None:
         self.app = app
         self.engine = engine
         self.metrics_public = metrics_public
         self.limiter = limiter
-        self.key_cache = key_cache or KeyCache()
+        self.key_cache = key_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not is_protected(scope["path"], metrics_public=self.metrics_public):

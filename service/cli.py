@@ -109,7 +109,10 @@ def list_keys() -> None:
 
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `keys list` shows it).")]) -> None:
-    """Revoke an API key: requests with it answer 401 from now on (a running server, within its `KEY_CACHE_SECONDS`)."""
+    """Revoke an API key: requests with it answer 401 from now on.
+
+    A running server sees it within its `THROUGHLINE_KEY_CACHE_SECONDS`.
+    """
     try:
         with _session() as session:
             keys.revoke_key(session, key_id=key_id, actor="cli", request_id=None)

@@ -72,7 +72,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """Return the SHA-256 of ``key`` as stored (hex): a key is never stored or kept in memory as itself."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -103,7 +104,7 @@ def create_key(session: Session, *, scopes: Iterable[str], name: str, actor: str
     chosen = _checked_scopes(scopes)
     key_id = secrets.token_hex(6)
     key = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-    row = ApiKeyRow(id=key_id, name=name, key_hash=_hash(key), scopes=" ".join(chosen), created_by=actor,
+    row = ApiKeyRow(id=key_id, name=name, key_hash=key_hash(key), scopes=" ".join(chosen), created_by=actor,
                     created_at=_now())
     session.add(row)
     session.flush()
@@ -133,7 +134,7 @@ def verify_key(session: Session, *, key: str) -> ApiKeyRow | None:
     """Return the live key row ``key`` belongs to, or None when it is malformed, unknown, wrong or revoked."""
     key_id = key_id_of(key)
     row = session.get(ApiKeyRow, key_id) if key_id else None
-    if row is None or not hmac.compare_digest(row.key_hash, _hash(key)) or row.revoked_at is not None:
+    if row is None or not hmac.compare_digest(row.key_hash, key_hash(key)) or row.revoked_at is not None:
         return None
     return row
 
