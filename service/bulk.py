@@ -16,7 +16,10 @@ The steps follow ``ingest.apply_change`` with the whole file as the change:
    the final counts);
 4. resolve the parts batch by batch — in the import's worker processes when it has them, which
    also make each cluster's golden profile — and store each batch with ``ingest.apply_resolution``,
-   the code every real-time change ends with.
+   the code every real-time change ends with;
+5. write the candidate keys of every stored record at once, in record order
+   (``store.write_staged_keys``): nothing the apply reads needs them before, and written batch
+   by batch they landed on random pages of the key indexes.
 
 Resolving independent parts apart gives the clusters resolving them together would, so the result
 is the one the same records upserted one by one give (ARCHITECTURE.md, property 8). Memory stays
@@ -232,7 +235,7 @@ def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) 
 
     def write(profile_of: Mapping[RecordKey, str]) -> list[RecordOutcome]:
         staged = [(node.staged, node.key) for node in batch.nodes if node.staged is not None]
-        store.write_staged(session, assignments=[(row_id, plan.existing.get(key), profile_of[key])
+        store.write_staged(session, assignments=[(row_id, key, plan.existing.get(key), profile_of[key])
                                                  for row_id, key in staged], now=now)
         return [RecordOutcome(key, "updated" if key in plan.existing else "created", profile_of[key])
                 for _, key in staged]
@@ -261,6 +264,7 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
         del parts
         database = session.connection().engine.url.render_as_string(hide_password=False)
         contexts: deque[_Batch] = deque()
+        store.begin_staged_writes(session)
 
         def tasks() -> Iterator[ResolveTask]:
             for batch in batches:
@@ -276,6 +280,7 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                              resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
                              config=config, now=now,
                              goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
+        store.write_staged_keys(session)
     store.delete_staged(session, import_id=import_id)
     return outcome
 

@@ -78,13 +78,14 @@ Outcome = store.StagedRecord | tuple[int, list[dict[str, Any]]]
 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
-    """How a runner works: where spools live, lines per transaction, worker processes, lease length."""
+    """How a runner works: where spools live, lines per transaction, worker processes, lease length, apply cache."""
 
     spool_dir: Path
     chunk_lines: int = 5000
     workers: int = 1
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
+    apply_cache_mib: int = 64
 
 
 # --- creating a job -------------------------------------------------------------------------------
@@ -481,8 +482,9 @@ class ImportRunner:
         """Apply every staged record of the job and count what it did, in the open transaction."""
         job = self._owned(session, job_id)
         counts: Counter[str] = Counter(json.loads(job.counts))
-        change = bulk.apply_staged(session, import_id=job_id, config=self.config,
-                                   batch_records=self.settings.chunk_lines, resolve_all=resolve_all)
+        with store.page_cache(session, mebibytes=self.settings.apply_cache_mib):
+            change = bulk.apply_staged(session, import_id=job_id, config=self.config,
+                                       batch_records=self.settings.chunk_lines, resolve_all=resolve_all)
         counts.update(f"records_{record.status}" for record in change.records)
         counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
                        "profiles_merged": sum(e.type == "profile.merged" for e in change.events)})

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
                                                                         "(its resume granularity).")
     import_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0,
                                 description="Processes that validate and normalize import lines.")
+    import_cache_mib: int = Field(64, ge=0, le=4096, description=(
+        "SQLite page cache, in MiB, of the one transaction that applies an import (its indexes are written "
+        "there); 0 keeps SQLite's default of 2 MiB. PostgreSQL ignores it."))
     import_lease_seconds: float = Field(120.0, gt=0, description="How long a running import stays claimed by a "
                                                                  "server process of another host that stops "
                                                                  "reporting progress.")

@@ -7,7 +7,8 @@ chunks so that no statement carries more bound parameters than SQLite allows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple, TypeVar, cast
@@ -48,6 +49,7 @@ __all__ = [
     "StoredRecord",
     "StoredRef",
     "active_goldens",
+    "begin_staged_writes",
     "delete_keys",
     "delete_links_of",
     "delete_records",
@@ -65,6 +67,7 @@ __all__ = [
     "links_among",
     "live_profile_id",
     "match_forms",
+    "page_cache",
     "profile_ages",
     "profile_ids_of",
     "profile_members",
@@ -84,6 +87,7 @@ __all__ = [
     "update_records",
     "write_profiles",
     "write_staged",
+    "write_staged_keys",
 ]
 
 _CHUNK = 500
@@ -127,15 +131,50 @@ def _copy_rows(connection: Connection, table: str, columns: Sequence[str], rows:
             copy.write_row(row)
 
 
-def _insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows (column values, all with the same columns), batched: executemany, or COPY for many on PostgreSQL."""
+def _insert_many(connection: Connection, table: Any, rows: Sequence[dict[str, Any]], *,
+                 replace_on: tuple[str, ...] = ()) -> None:
+    """Insert rows (column values, all with the same columns), batched.
+
+    With ``replace_on`` (the columns of a unique constraint) a row that collides with a stored one
+    replaces its other values instead (an upsert). PostgreSQL takes many plain rows through COPY;
+    on SQLite the driver's executemany takes them, with each value converted as SQLAlchemy would
+    bind it (``_driver_insert``): SQLAlchemy's own per-row parameter handling cost more than
+    SQLite's insert (an import writes a staged row per line and a profile row per two records).
+    """
     if not rows:
         return
-    if connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
-        columns = list(rows[0])
+    columns = tuple(rows[0])
+    dialect = connection.dialect.name
+    if dialect == "postgresql" and len(rows) >= _COPY_FROM and not replace_on:
         _copy_rows(connection, table.name, columns, [[row[name] for name in columns] for row in rows])
+    elif dialect == "sqlite":
+        sql, converters = _driver_insert(table, columns, dialect, replace_on)
+        connection.exec_driver_sql(sql, [tuple(row[name] if convert is None else convert(row[name])
+                                               for name, convert in converters) for row in rows])
     else:
-        connection.execute(insert(table), list(rows))
+        connection.execute(_insert_statement(table, columns, dialect, replace_on), list(rows))
+
+
+def _insert_statement(table: Any, columns: tuple[str, ...], dialect: str, replace_on: tuple[str, ...]) -> Any:
+    """Return an INSERT into ``table`` that, with ``replace_on``, replaces the other ``columns`` of a colliding row."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    if not replace_on:
+        return statement
+    return statement.on_conflict_do_update(index_elements=list(replace_on),
+                                           set_={name: statement.excluded[name] for name in columns
+                                                 if name not in replace_on})
+
+
+@lru_cache(maxsize=64)
+def _driver_insert(table: Any, columns: tuple[str, ...], dialect: str,
+                   replace_on: tuple[str, ...] = ()) -> tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
+    """Return the driver's INSERT of ``columns``, and per placeholder its column and bind conversion (None: none)."""
+    positional = _POSITIONAL_DIALECTS[dialect]
+    statement = _insert_statement(table, columns, dialect, replace_on).values(
+        {name: bindparam(name) for name in columns})
+    compiled = statement.compile(dialect=positional)
+    return compiled.string, tuple((name, table.c[name].type.dialect_impl(positional).bind_processor(positional))
+                                  for name in compiled.positiontup or ())
 
 
 # The prebuilt statements ``_rows`` runs are compiled once per dialect and list length, with
@@ -487,14 +526,8 @@ _STAGED_COLUMNS = tuple(StagedRecord._fields)
 
 def stage_records(session: Session, *, import_id: str, records: Sequence[StagedRecord]) -> None:
     """Stage records of an import (executemany); a record staged before by an earlier line is replaced."""
-    if not records:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(_STAGED)
-    statement = statement.on_conflict_do_update(
-        index_elements=["import_id", "source", "source_record_id"],
-        set_={name: statement.excluded[name] for name in _STAGED_COLUMNS if name not in ("source", "source_record_id")})
-    session.connection().execute(statement, [{"import_id": import_id, **record._asdict()} for record in records])
+    _insert_many(session.connection(), _STAGED, [{"import_id": import_id, **record._asdict()} for record in records],
+                 replace_on=("import_id", "source", "source_record_id"))
 
 
 def staged_count(session: Session, *, import_id: str) -> int:
@@ -545,6 +578,29 @@ def delete_staged(session: Session, *, import_id: str) -> None:
         connection.execute(delete(_STAGED).where(_STAGED.c.import_id == import_id))
 
 
+@contextmanager
+def page_cache(session: Session, *, mebibytes: int) -> Iterator[None]:
+    """Give the session's SQLite connection a page cache of ``mebibytes`` for the block, then its own size back.
+
+    An import's apply is one transaction that writes every index of the record tables: with
+    SQLite's default cache (2 MiB) most index pages it touches are out of the cache, and each is
+    spilled to the WAL and read back from it again and again. PostgreSQL (shared buffers) and
+    ``mebibytes`` 0: nothing changes.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or mebibytes <= 0:
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(mebibytes) * 1024}")
+    try:
+        yield
+    finally:
+        # If the connection broke, it is not reused, and the error that broke it is the one raised.
+        with suppress(DBAPIError):
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
 def refresh_statistics(session: Session) -> None:
     """Have PostgreSQL's planner count the record tables again, after a bulk change of them.
 
@@ -575,12 +631,20 @@ def record_forms(session: Session, *, staged_ids: Iterable[int],
 
 
 # Writing staged records set-based, inside the database: a batch's assignments go to a temporary
-# table, and the records and their keys are copied from the staging table by joining it.
-_CREATE_ASSIGNMENTS = {
-    "sqlite": "CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
-              "(staged_id INTEGER PRIMARY KEY, stored_id INTEGER, profile_id TEXT NOT NULL)",
-    "postgresql": "CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
-                  "(staged_id BIGINT PRIMARY KEY, stored_id BIGINT, profile_id TEXT NOT NULL) ON COMMIT DROP",
+# table, and the records are copied from the staging table by joining it. Their keys are written
+# once at the end of the import, all together and sorted by key: written batch by batch, each key
+# landed on a random page of the key index, and at a million records that random writing (with
+# the pages SQLite spilled to its WAL again and again) took more time than everything else the
+# apply does.
+_CREATE_BULK_TABLES = {
+    "sqlite": ("CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
+               "(staged_id INTEGER PRIMARY KEY, stored_id INTEGER, profile_id TEXT NOT NULL)",
+               "CREATE TEMP TABLE IF NOT EXISTS bulk_written "
+               "(staged_id INTEGER PRIMARY KEY, record_id INTEGER NOT NULL)"),
+    "postgresql": ("CREATE TEMP TABLE IF NOT EXISTS bulk_assignments "
+                   "(staged_id BIGINT PRIMARY KEY, stored_id BIGINT, profile_id TEXT NOT NULL) ON COMMIT DROP",
+                   "CREATE TEMP TABLE IF NOT EXISTS bulk_written "
+                   "(staged_id BIGINT PRIMARY KEY, record_id BIGINT NOT NULL) ON COMMIT DROP"),
 }
 _FILL_ASSIGNMENTS = "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (?, ?, ?)"
 _INSERT_STAGED = text(
@@ -589,7 +653,7 @@ _INSERT_STAGED = text(
     'SELECT s.source, s.source_record_id, s.content_hash, s.raw, s.normalized, s."match", s.observed_at, '
     "a.profile_id, :now, :now "
     "FROM bulk_assignments a JOIN import_records s ON s.id = a.staged_id WHERE a.stored_id IS NULL "
-    "ORDER BY a.staged_id"
+    "ORDER BY a.staged_id RETURNING id, source, source_record_id"
 ).bindparams(bindparam("now", type_=DateTime))
 _UPDATE_STAGED = text(
     'UPDATE records SET content_hash = s.content_hash, raw = s.raw, normalized = s.normalized, "match" = s."match", '
@@ -598,35 +662,58 @@ _UPDATE_STAGED = text(
 ).bindparams(bindparam("now", type_=DateTime))
 _DELETE_REPLACED_KEYS = text(
     "DELETE FROM record_keys WHERE record_id IN (SELECT stored_id FROM bulk_assignments WHERE stored_id IS NOT NULL)")
+_FILL_WRITTEN = "INSERT INTO bulk_written (staged_id, record_id) VALUES (?, ?)"
 _KEYS_OF_STAGED = {
     "sqlite": "json_each(s.\"keys\") AS j",
     "postgresql": "LATERAL jsonb_array_elements_text(s.\"keys\"::jsonb) AS j(value)",
 }
-_INSERT_STAGED_KEYS = (
-    "INSERT INTO record_keys (record_id, key) SELECT r.id, j.value FROM bulk_assignments a "
-    "JOIN import_records s ON s.id = a.staged_id "
-    "JOIN records r ON r.source = s.source AND r.source_record_id = s.source_record_id CROSS JOIN {keys}"
+_INSERT_WRITTEN_KEYS = (
+    "INSERT INTO record_keys (record_id, key) SELECT w.record_id, j.value FROM bulk_written w "
+    "JOIN import_records s ON s.id = w.staged_id CROSS JOIN {keys} ORDER BY w.record_id, j.value"
 )
 
 
-def write_staged(session: Session, *, assignments: Sequence[tuple[int, int | None, str]], now: datetime) -> None:
-    """Store staged records as records: ``(staged row id, stored row id it replaces or None, profile id)``.
+def begin_staged_writes(session: Session) -> None:
+    """Make ready to write staged records (``write_staged``) in the open transaction."""
+    connection = session.connection()
+    for statement in _CREATE_BULK_TABLES[connection.dialect.name]:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql("DELETE FROM bulk_written")
 
-    A new record is inserted; a stored one takes the staged content and profile; either gets the
-    staged candidate keys (those of a replaced record first go).
+
+def write_staged(session: Session, *, assignments: Sequence[tuple[int, RecordKey, int | None, str]],
+                 now: datetime) -> None:
+    """Store staged records as records: ``(staged row id, record key, stored row id it replaces or None, profile id)``.
+
+    A new record is inserted; a stored one takes the staged content and profile, and loses its
+    candidate keys. The staged keys of both are written by ``write_staged_keys``, after the last
+    batch; ``begin_staged_writes`` comes before the first.
     """
     if not assignments:
         return
     connection = session.connection()
-    dialect = connection.dialect.name
-    connection.exec_driver_sql(_CREATE_ASSIGNMENTS[dialect])
+    postgres = connection.dialect.name == "postgresql"
+    rows = [(staged, stored, profile) for staged, _, stored, profile in assignments]
     connection.exec_driver_sql("DELETE FROM bulk_assignments")
-    if dialect == "postgresql":
-        _copy_rows(connection, "bulk_assignments", ("staged_id", "stored_id", "profile_id"), assignments)
+    if postgres:
+        _copy_rows(connection, "bulk_assignments", ("staged_id", "stored_id", "profile_id"), rows)
     else:
-        connection.exec_driver_sql(_FILL_ASSIGNMENTS, list(assignments))
-    connection.execute(_INSERT_STAGED, {"now": now})
-    if any(stored is not None for _, stored, _ in assignments):
+        connection.exec_driver_sql(_FILL_ASSIGNMENTS, rows)
+    staged_of = {key: staged for staged, key, stored, _ in assignments if stored is None}
+    written = [(staged_of[(source, record_id)], row_id)
+               for row_id, source, record_id in connection.execute(_INSERT_STAGED, {"now": now})]
+    replaced = [(staged, stored) for staged, _, stored, _ in assignments if stored is not None]
+    if replaced:
         connection.execute(_UPDATE_STAGED, {"now": now})
         connection.execute(_DELETE_REPLACED_KEYS)
-    connection.execute(text(_INSERT_STAGED_KEYS.format(keys=_KEYS_OF_STAGED[dialect])))
+    if postgres:
+        _copy_rows(connection, "bulk_written", ("staged_id", "record_id"), written + replaced)
+    else:
+        connection.exec_driver_sql(_FILL_WRITTEN, written + replaced)
+
+
+def write_staged_keys(session: Session) -> None:
+    """Write the candidate keys of every record ``write_staged`` stored since ``begin_staged_writes``, sorted."""
+    connection = session.connection()
+    connection.execute(text(_INSERT_WRITTEN_KEYS.format(keys=_KEYS_OF_STAGED[connection.dialect.name])))
+    connection.exec_driver_sql("DELETE FROM bulk_written")
