@@ -72,8 +72,7 @@ _HOST = socket.gethostname()[:100]
 _MAX_VALUE = 200
 # A resolving worker is replaced after this many batches: its caches of forms and facts (bounded,
 # but each to tens of thousands of entries) serve little across batches, which hold disjoint
-# records, and they grew with the file (one worker was at 0.8 GiB midway through a million-record
-# apply).
+# records, and held about 1 GiB per worker at the end of a million-record apply.
 _RESOLVE_TASKS_PER_WORKER = 20
 
 T = TypeVar("T")
