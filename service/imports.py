@@ -70,10 +70,6 @@ COUNT_NAMES = ("lines_read", "accepted", "rejected", "duplicates", "records_crea
                "records_unchanged", "profiles_created", "profiles_merged", "bytes_read")
 _HOST = socket.gethostname()[:100]
 _MAX_VALUE = 200
-# A resolving worker is replaced after this many batches: its caches of forms and facts (bounded,
-# but each to tens of thousands of entries) serve little across batches, which hold disjoint
-# records, and held about 1 GiB per worker at the end of a million-record apply.
-_RESOLVE_TASKS_PER_WORKER = 20
 
 T = TypeVar("T")
 Row = tuple[int, bytes | dict[str, Any]]
@@ -391,7 +387,7 @@ class ImportRunner:
                                    prepare=lambda chunks: bulk.bounded_map(pool, _prepare_rows, chunks, ahead=ahead)):
                     return False
         # Fresh processes: the staging workers' caches of normalized values are of no use to resolving.
-        with context.Pool(workers, maxtasksperchild=_RESOLVE_TASKS_PER_WORKER) as pool:
+        with context.Pool(workers) as pool:
             self._apply(job_id, resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
         return True
 
