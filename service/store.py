@@ -646,7 +646,6 @@ _CREATE_BULK_TABLES = {
                    "CREATE TEMP TABLE IF NOT EXISTS bulk_written "
                    "(staged_id BIGINT PRIMARY KEY, record_id BIGINT NOT NULL) ON COMMIT DROP"),
 }
-_FILL_ASSIGNMENTS = "INSERT INTO bulk_assignments (staged_id, stored_id, profile_id) VALUES (?, ?, ?)"
 _INSERT_STAGED = text(
     'INSERT INTO records (source, source_record_id, content_hash, raw, normalized, "match", observed_at, profile_id, '
     "created_at, updated_at) "
@@ -662,7 +661,6 @@ _UPDATE_STAGED = text(
 ).bindparams(bindparam("now", type_=DateTime))
 _DELETE_REPLACED_KEYS = text(
     "DELETE FROM record_keys WHERE record_id IN (SELECT stored_id FROM bulk_assignments WHERE stored_id IS NOT NULL)")
-_FILL_WRITTEN = "INSERT INTO bulk_written (staged_id, record_id) VALUES (?, ?)"
 _KEYS_OF_STAGED = {
     "sqlite": "json_each(s.\"keys\") AS j",
     "postgresql": "LATERAL jsonb_array_elements_text(s.\"keys\"::jsonb) AS j(value)",
@@ -671,6 +669,15 @@ _INSERT_WRITTEN_KEYS = (
     "INSERT INTO record_keys (record_id, key) SELECT w.record_id, j.value FROM bulk_written w "
     "JOIN import_records s ON s.id = w.staged_id CROSS JOIN {keys} ORDER BY w.record_id, j.value"
 )
+
+
+def _fill(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows into one of the apply's temporary tables: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, table, columns, rows)
+    else:  # table and columns are this module's names, never input
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"  # noqa: S608
+        connection.exec_driver_sql(statement, list(rows))
 
 
 def begin_staged_writes(session: Session) -> None:
@@ -692,13 +699,9 @@ def write_staged(session: Session, *, assignments: Sequence[tuple[int, RecordKey
     if not assignments:
         return
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    rows = [(staged, stored, profile) for staged, _, stored, profile in assignments]
     connection.exec_driver_sql("DELETE FROM bulk_assignments")
-    if postgres:
-        _copy_rows(connection, "bulk_assignments", ("staged_id", "stored_id", "profile_id"), rows)
-    else:
-        connection.exec_driver_sql(_FILL_ASSIGNMENTS, rows)
+    _fill(connection, "bulk_assignments", ("staged_id", "stored_id", "profile_id"),
+          [(staged, stored, profile) for staged, _, stored, profile in assignments])
     staged_of = {key: staged for staged, key, stored, _ in assignments if stored is None}
     written = [(staged_of[(source, record_id)], row_id)
                for row_id, source, record_id in connection.execute(_INSERT_STAGED, {"now": now})]
@@ -706,14 +709,11 @@ def write_staged(session: Session, *, assignments: Sequence[tuple[int, RecordKey
     if replaced:
         connection.execute(_UPDATE_STAGED, {"now": now})
         connection.execute(_DELETE_REPLACED_KEYS)
-    if postgres:
-        _copy_rows(connection, "bulk_written", ("staged_id", "record_id"), written + replaced)
-    else:
-        connection.exec_driver_sql(_FILL_WRITTEN, written + replaced)
+    _fill(connection, "bulk_written", ("staged_id", "record_id"), written + replaced)
 
 
 def write_staged_keys(session: Session) -> None:
-    """Write the candidate keys of every record ``write_staged`` stored since ``begin_staged_writes``, sorted."""
+    """Write the keys of every record ``write_staged`` stored since ``begin_staged_writes``, in record order."""
     connection = session.connection()
     connection.execute(text(_INSERT_WRITTEN_KEYS.format(keys=_KEYS_OF_STAGED[connection.dialect.name])))
     connection.exec_driver_sql("DELETE FROM bulk_written")
