@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     delete,
     exists,
@@ -30,7 +31,6 @@ from sqlalchemy import (
     insert,
     or_,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy import select as select_columns
@@ -256,7 +256,7 @@ def records_by_keys(session: Session, *, keys: Iterable[RecordKey]) -> dict[Reco
     """Return the stored records with these ``(source, source_record_id)`` keys."""
     found: dict[RecordKey, RecordRow] = {}
     for batch in _chunks(sorted(set(keys))):
-        statement = select(RecordRow).where(tuple_(col(RecordRow.source), col(RecordRow.source_record_id)).in_(batch))
+        statement = select(RecordRow).where(_key_filter(col(RecordRow.source), col(RecordRow.source_record_id), batch))
         for row in session.scalars(statement):
             found[(row.source, row.source_record_id)] = row
     return found
@@ -305,8 +305,8 @@ def stored_refs(session: Session, *, keys: Iterable[RecordKey]) -> list[StoredRe
     found: list[StoredRef] = []
     connection = session.connection()
     for batch in _chunks(sorted(set(keys))):
-        statement = select_columns(*_REF_COLUMNS).where(tuple_(_RECORDS.c.source, _RECORDS.c.source_record_id)
-                                                        .in_(batch))
+        statement = select_columns(*_REF_COLUMNS).where(_key_filter(_RECORDS.c.source, _RECORDS.c.source_record_id,
+                                                                    batch))
         found.extend(StoredRef(*row) for row in connection.execute(statement))
     return found
 
@@ -429,9 +429,23 @@ def delete_records(session: Session, *, ids: Iterable[int]) -> None:
                         execution_options={"synchronize_session": False})
 
 
+def _key_filter(source: ColumnElement[str], record_id: ColumnElement[str],
+                keys: Sequence[RecordKey]) -> ColumnElement[bool]:
+    """Return ``(source, record_id) IN keys`` as one ``source = s AND record_id IN (...)`` per source.
+
+    SQLite (3.40) answers a row-value ``IN`` list of more than one pair by scanning the whole
+    index (4.5 ms for 8 keys among 50k records, against 0.02 ms this way); PostgreSQL plans both
+    forms alike.
+    """
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for key_source, key_id in keys:
+        by_source[key_source].append(key_id)
+    return or_(*(and_(source == name, record_id.in_(ids)) for name, ids in by_source.items()))
+
+
 def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
-    return or_(tuple_(col(LinkRow.a_source), col(LinkRow.a_record_id)).in_(keys),
-               tuple_(col(LinkRow.b_source), col(LinkRow.b_record_id)).in_(keys))
+    return or_(_key_filter(col(LinkRow.a_source), col(LinkRow.a_record_id), keys),
+               _key_filter(col(LinkRow.b_source), col(LinkRow.b_record_id), keys))
 
 
 def link_kinds(session: Session) -> frozenset[str]:

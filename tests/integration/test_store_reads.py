@@ -75,3 +75,33 @@ def test_a_failing_batched_read_raises_as_sqlalchemy_would_without_the_values(da
     engine.dispose()
     assert "record_keys" in str(raised.value)
     assert "giulia.secret" not in str(raised.value)
+
+
+def test_reads_by_record_key_find_every_key_of_several_sources_through_the_index(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = ResolverConfig()
+    raws = [{"source": source, "source_record_id": f"{source}-{n}", "email": f"{source}.{n}@example-mail.org"}
+            for source in ("crm", "shop", "store") for n in range(40)]
+    prepared = [ingest.prepare(raw, RecordIn.model_validate(raw), config=config) for raw in raws]
+    ingest.in_transaction(engine, lambda session: ingest.apply_change(session, upserts=prepared, config=config,
+                                                                      with_rows=False))
+    # Keys from every source, interleaved, plus keys no record holds (an unknown source among them).
+    wanted = [(source, f"{source}-{n}") for n in range(0, 40, 3) for source in ("store", "crm", "shop")]
+    asked = [*wanted, ("crm", "crm-999"), ("newsletter", "crm-1")]
+    with Session(engine) as session:
+        rows = store.records_by_keys(session, keys=asked)
+        assert sorted(rows) == sorted(wanted)
+        assert all((row.source, row.source_record_id) == key for key, row in rows.items())
+        assert sorted((ref.source, ref.source_record_id) for ref in store.stored_refs(session, keys=asked)) == sorted(
+            wanted)
+        if engine.dialect.name == "sqlite":
+            # SQLite scans the whole index for a row-value IN list of several pairs; the filter by
+            # source must search it instead.
+            statement = select_columns(store._RECORDS.c.id).where(store._key_filter(
+                store._RECORDS.c.source, store._RECORDS.c.source_record_id, asked))
+            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+            plan = " | ".join(row[-1] for row in session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}"))
+            assert "SCAN" not in plan, plan
+            assert "SEARCH records" in plan, plan
+    engine.dispose()
