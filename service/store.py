@@ -100,6 +100,7 @@ _RECORDS = RecordRow.__table__  # type: ignore[attr-defined]
 _KEYS = RecordKeyRow.__table__  # type: ignore[attr-defined]
 _PROFILES = ProfileRow.__table__  # type: ignore[attr-defined]
 _STAGED = ImportRecordRow.__table__  # type: ignore[attr-defined]
+_LINKS = LinkRow.__table__  # type: ignore[attr-defined]
 _LIST: BindParameter[Any] = bindparam("values", expanding=True)
 _REF_COLUMNS = (_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id, _RECORDS.c.profile_id)
 _STORED = select_columns(*_REF_COLUMNS, _RECORDS.c.normalized, _RECORDS.c.match).where(_RECORDS.c.id.in_(_LIST))
@@ -256,7 +257,7 @@ def records_by_keys(session: Session, *, keys: Iterable[RecordKey]) -> dict[Reco
     """Return the stored records with these ``(source, source_record_id)`` keys."""
     found: dict[RecordKey, RecordRow] = {}
     for batch in _chunks(sorted(set(keys))):
-        statement = select(RecordRow).where(_key_filter(col(RecordRow.source), col(RecordRow.source_record_id), batch))
+        statement = select(RecordRow).where(_key_filter(_RECORDS.c.source, _RECORDS.c.source_record_id, batch))
         for row in session.scalars(statement):
             found[(row.source, row.source_record_id)] = row
     return found
@@ -444,14 +445,13 @@ def _key_filter(source: ColumnElement[str], record_id: ColumnElement[str],
 
 
 def _link_filter(keys: Sequence[RecordKey]) -> ColumnElement[bool]:
-    return or_(_key_filter(col(LinkRow.a_source), col(LinkRow.a_record_id), keys),
-               _key_filter(col(LinkRow.b_source), col(LinkRow.b_record_id), keys))
+    return or_(_key_filter(_LINKS.c.a_source, _LINKS.c.a_record_id, keys),
+               _key_filter(_LINKS.c.b_source, _LINKS.c.b_record_id, keys))
 
 
 def link_kinds(session: Session) -> frozenset[str]:
     """Return the kinds of link stored (``must``, ``cannot``), in one query: most databases hold none."""
-    table = LinkRow.__table__  # type: ignore[attr-defined]
-    statement = select_columns(*(exists().where(table.c.kind == kind) for kind in LINK_KINDS))
+    statement = select_columns(*(exists().where(_LINKS.c.kind == kind) for kind in LINK_KINDS))
     present = session.connection().execute(statement).one()
     return frozenset(kind for kind, there in zip(LINK_KINDS, present, strict=True) if there)
 
