@@ -21,6 +21,7 @@ from service.errors import InvalidRequestError, is_json_media_type
 from service.metrics import Metrics
 from service.schemas import ErrorDetail
 from service.settings import Settings
+from service.upsert_groups import UpsertGroups
 
 __all__ = [
     "AdminKey",
@@ -29,6 +30,7 @@ __all__ = [
     "MetricsDep",
     "ReadKey",
     "SettingsDep",
+    "UpsertsDep",
     "WriteKey",
     "refuse_duplicate_keys",
     "refuse_nul_characters",
@@ -118,6 +120,11 @@ async def _metrics(request: Request) -> Metrics | None:
     return metrics
 
 
+async def _upserts(request: Request) -> UpsertGroups:
+    upserts: UpsertGroups = request.app.state.upserts
+    return upserts
+
+
 async def _config(request: Request) -> ResolverConfig:
     config: ResolverConfig = request.app.state.resolver_config
     return config
@@ -127,6 +134,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 ConfigDep = Annotated[ResolverConfig, Depends(_config)]
 EngineDep = Annotated[Engine, Depends(_engine)]
 MetricsDep = Annotated[Metrics | None, Depends(_metrics)]
+UpsertsDep = Annotated[UpsertGroups, Depends(_upserts)]
 # The caller, when its API key holds the scope (else 403; a missing or revoked key never gets this far: 401).
 ReadKey = Annotated[Principal, Depends(require_scope("read"))]
 WriteKey = Annotated[Principal, Depends(require_scope("write"))]

@@ -114,11 +114,15 @@ class RecordOutcome:
 
 @dataclass(slots=True)
 class ChangeOutcome:
-    """The result of one change: per-record outcomes, the profile events it caused, the records it read."""
+    """The result of one change: per-record outcomes, the profile events it caused, the records it read.
+
+    ``previous`` holds the profile id each record named by the change had before it, if it was stored.
+    """
 
     records: list[RecordOutcome] = field(default_factory=list)
     events: list[ProfileEvent] = field(default_factory=list)
     read: int = 0
+    previous: dict[RecordKey, str] = field(default_factory=dict)
 
 
 def content_hash(raw: dict[str, Any]) -> str:
@@ -384,6 +388,7 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
     by_key = {p.key: p for p in upserts}
     seeds = list(extra_seeds)
     existing = store.records_by_keys(session, keys=[*by_key, *deletes, *seeds])
+    outcome.previous = {key: row.profile_id for key, row in existing.items()}
     changed = [p for p in by_key.values() if p.key not in existing or existing[p.key].content_hash != p.content_hash]
     changed_keys = {p.key for p in changed}
     outcome.records.extend(RecordOutcome(key, "unchanged", existing[key].profile_id,
@@ -427,14 +432,15 @@ def _lock_timed_out(error: DBAPIError) -> bool:
     return _sqlstate(error) == _LOCK_NOT_AVAILABLE or "database is locked" in str(error.orig)
 
 
-def in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
+def in_transaction(engine: Engine, work: Callable[[Session], T], *, wait: float | None = None) -> T:
     """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end.
 
     A write queues at the engine's ``WriteGate`` (``db.make_engine``), then takes the database's
-    write lock; it waits as long as the engine says in all, then raises ``BusyError``.
+    write lock; it waits ``wait`` seconds in all (by default as long as the engine says), then
+    raises ``BusyError``.
     """
     options = engine.get_execution_options()
-    wait = float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS))
+    wait = float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS)) if wait is None else wait
     gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
     try:
         with gate.held(wait=wait) as left:

@@ -31,6 +31,7 @@ from service.metrics import Metrics, MetricsMiddleware, make_metrics, observe_im
 from service.rate_limit import RateLimiter
 from service.routes import api_keys, audit_log, changes, exports, imports, links, normalize, ops, profiles, records
 from service.settings import Settings, get_settings
+from service.upsert_groups import UpsertGroups
 
 __all__ = ["create_app", "openapi_json"]
 
@@ -56,6 +57,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         require_migrated(engine)
         preload()  # reference data now, so that the first requests do not wait for it
         app.state.engine = engine
+        app.state.upserts = UpsertGroups(engine=engine, config=app.state.resolver_config, metrics=app.state.metrics,
+                                         max_group=settings.upsert_group_max,
+                                         wait_seconds=settings.write_wait_seconds)
         runner = _import_runner(app, engine)
         runner.start()
         app.state.import_runner = runner

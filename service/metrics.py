@@ -21,6 +21,7 @@ and ``observe_issues`` (identifier rejections by kind and reason); the import ru
     throughline_profile_events_total{type}                              created, updated, merged, split, erased
     throughline_resolve_seconds{operation}                              histogram: one change, resolved and written
     throughline_change_records_read{operation}                          histogram: records one change read to decide
+    throughline_upsert_group_records                                    histogram: single upserts applied together
     throughline_import_records_total, throughline_import_seconds_total  throughput = ratio of their rates
     throughline_profiles                                                live profiles
     throughline_profile_records                                         histogram: records per live profile
@@ -74,6 +75,7 @@ _LABELS = ("method", "route", "status")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _PROFILE_SIZE_BUCKETS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500)
 # Records a change reads: its region and the records that decide it (``resolvers.region``).
+_GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
 _READ_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000)
 # The normalizer names an issue's field by its path (``emails.1``, ``external_ids.crm``): keep the kind only.
 _ISSUE_KINDS = {"email": "email", "emails": "email", "phone": "phone", "phones": "phone", "linkedin_url": "linkedin",
@@ -111,6 +113,7 @@ class Metrics:
     profile_events: Counter
     resolve_seconds: Histogram
     records_read: Histogram
+    upsert_group_records: Histogram
     import_records: Counter
     import_seconds: Counter
     source_label: _BoundedLabel
@@ -179,6 +182,8 @@ def make_metrics(*, engine: Callable[[], Engine | None] = lambda: None) -> Metri
                                   ["operation"], registry=registry),
         records_read=Histogram("throughline_change_records_read", "Stored and new records one change read to "
                                "decide its region.", ["operation"], buckets=_READ_BUCKETS, registry=registry),
+        upsert_group_records=Histogram("throughline_upsert_group_records", "Single upserts applied in one "
+                                       "transaction (group commit).", buckets=_GROUP_BUCKETS, registry=registry),
         import_records=Counter("throughline_import_records_total", "Records read by bulk imports.",
                                registry=registry),
         import_seconds=Counter("throughline_import_seconds_total", "Seconds spent running bulk imports.",

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     write_wait_seconds: float = Field(30.0, gt=0, le=3600, description=(
         "How long a write waits for the write lock (held by one write at a time; a bulk import holds it while "
         "it is applied) before answering 503 busy."))
+    upsert_group_max: int = Field(64, ge=1, le=1000, description=(
+        "Most single upserts (PUT /v1/records/...) one server process applies in one transaction when they "
+        "queue for the write lock together (group commit); 1 applies each alone."))
     import_chunk_lines: int = Field(5000, gt=0, le=100_000, description="Lines an import applies per transaction "
                                                                         "(its resume granularity).")
     import_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0,

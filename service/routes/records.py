@@ -13,7 +13,7 @@ from resolvers import RecordIn, RecordKey
 from resolvers.config import ResolverConfig
 from service import audit, ingest, queries
 from service.body_limit import body_limit_extra
-from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, WriteKey
+from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, UpsertsDep, WriteKey
 from service.errors import InvalidRequestError, validation_details
 from service.metrics import observe_change, observe_issues
 from service.routes.responses import ERRORS, WRITE_ERRORS
@@ -78,20 +78,21 @@ def _with_path(raw: dict[str, Any], source: str, record_id: str) -> dict[str, An
 @router.put("/{source}/{source_record_id}", response_model=UpsertResponse, responses=WRITE_ERRORS,
             openapi_extra=_RECORD_BODY)
 def upsert_record(source: SourcePath, source_record_id: RecordIdPath, body: Annotated[dict[str, Any], Body()],
-                  engine: EngineDep, config: ConfigDep, metrics: MetricsDep, _: WriteKey) -> UpsertResponse:
-    """Create or update one record and re-resolve what it touches; identical content changes nothing."""
+                  upserts: UpsertsDep, config: ConfigDep, metrics: MetricsDep, _: WriteKey) -> UpsertResponse:
+    """Create or update one record and re-resolve what it touches; identical content changes nothing.
+
+    Upserts that wait for the write lock together are applied in one transaction (group commit);
+    ``changes`` then lists the profile events about this record's profiles, before and after.
+    """
     raw = _with_path(body, source, source_record_id)
     prepared = ingest.prepare(raw, _validate(raw), config=config)
-    started = time.perf_counter()
-    outcome = ingest.in_transaction(engine, lambda session: ingest.apply_change(session, upserts=[prepared],
-                                                                                 config=config))
-    observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="upsert")
+    applied = upserts.upsert(prepared)
     observe_issues(metrics, issues=prepared.issues)
-    (record,) = [r for r in outcome.records if r.key == prepared.key]
+    record = applied.record
     if record.row is None or record.profile_id is None:
         raise AssertionError("an upserted record always has a row and a profile")
     return UpsertResponse(status=record.status, record=stored_record_public(record.row),
-                          profile_id=record.profile_id, changes=[event_public(e) for e in outcome.events])
+                          profile_id=record.profile_id, changes=[event_public(e) for e in applied.events])
 
 
 def _batch_item(index: int, item: object, config: ResolverConfig) -> ingest.Prepared | BatchItemResult:
