@@ -102,6 +102,9 @@ def test_domain_metrics_count_ingest_rejections_merges_erasures_and_profile_size
     assert values[("throughline_profile_events_total", (("type", "erased"),))] == 1
     assert values[("throughline_resolve_seconds_count", (("operation", "upsert"),))] == 3
     assert values[("throughline_resolve_seconds_count", (("operation", "batch"),))] == 1
+    # One after another, each single upsert went in a group of its own.
+    assert values[("throughline_upsert_group_records_count", ())] == 3
+    assert values[("throughline_upsert_group_records_bucket", (("le", "1.0"),))] == 3
     assert values[("throughline_profiles", ())] == 2
     assert values[("throughline_largest_profile_records", ())] == 2
     assert values[("throughline_profile_records_count", ())] == 2
