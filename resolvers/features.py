@@ -300,10 +300,20 @@ def wire_to_json(wire: Wire) -> str:
     return json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
 
 
-def _tuples(value: object) -> object:
-    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
-
-
 def wire_from_json(text: str) -> Wire:
-    """Return the wire tuple stored by ``wire_to_json`` (JSON arrays back to tuples)."""
-    return cast(Wire, _tuples(json.loads(text)))
+    """Return the wire tuple stored by ``wire_to_json`` (JSON arrays back to tuples).
+
+    Field by field, as ``Wire`` nests them: converting each array with ``tuple`` and ``map`` runs
+    at C speed, where a walk over every value costs about three times as much (stored records are
+    decoded by every change that reads them, and by every batch of a bulk import).
+    """
+    (key, observed, name, identifiers, born, company_keys, domains, city, postal, street, country, linkedin,
+     exclusive, work_emails, certain_nationals, letters, keys) = json.loads(text)
+    if name is not None:
+        first, last, middle, first_key, first_tokens, last_tokens, initial_only, ambiguous = name
+        name = (first, last, middle, first_key, tuple(first_tokens), tuple(last_tokens), initial_only, ambiguous)
+    return cast(Wire, (
+        tuple(key), observed, name, tuple(map(tuple, identifiers)), born, tuple(company_keys), tuple(domains), city,
+        postal, street, country, tuple(linkedin), tuple(map(tuple, exclusive)), tuple(work_emails),
+        tuple(certain_nationals), tuple(letters), tuple(keys),
+    ))
