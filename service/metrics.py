@@ -75,8 +75,9 @@ _LABELS = ("method", "route", "status")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _PROFILE_SIZE_BUCKETS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500)
 # Records a change reads: its region and the records that decide it (``resolvers.region``).
-_GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
 _READ_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000)
+# Single upserts applied in one transaction (``upsert_groups``): at most THROUGHLINE_UPSERT_GROUP_MAX.
+_GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
 # The normalizer names an issue's field by its path (``emails.1``, ``external_ids.crm``): keep the kind only.
 _ISSUE_KINDS = {"email": "email", "emails": "email", "phone": "phone", "phones": "phone", "linkedin_url": "linkedin",
                 "instagram_handle": "handle", "handles": "handle", "external_ids": "external_id",
