@@ -76,10 +76,10 @@ class UpsertGroups:
     max_group: int = 64
     wait_seconds: float = 30.0
     # How many groups of each size ran (the metric ``throughline_upsert_group_records`` counts them too).
-    sizes: Counter[int] = field(default_factory=Counter)
-    _queue: list[_Waiting] = field(default_factory=list)
-    _running: bool = False
-    _condition: threading.Condition = field(default_factory=threading.Condition)
+    sizes: Counter[int] = field(default_factory=Counter, init=False)
+    _queue: list[_Waiting] = field(default_factory=list, init=False)
+    _running: bool = field(default=False, init=False)
+    _condition: threading.Condition = field(default_factory=threading.Condition, init=False)
 
     @property
     def queued(self) -> int:
