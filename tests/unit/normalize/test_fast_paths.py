@@ -10,6 +10,8 @@ Each fast path is checked against what it stands in for:
 * phone extensions: a value without a letter or ``#`` never holds an extension; phone type:
   one region lookup and the type against it, against the library's own ``number_type`` and
   ``region_code_for_number`` (each of which looks the region up);
+* phone parsing: the digits-only and extension steps of ``phonenumbers.parse`` that
+  ``preload`` replaces give what the library's own give, for any text;
 * preloading: numbers and country names read the same before and after ``preload``;
 * storable records: the shortcut over flat values against the full walk over every value;
 * country names: the per-language tables against one table of all languages, built eagerly;
@@ -226,6 +228,40 @@ def test_numbers_read_as_with_the_public_type_and_region_calls(number: str, regi
 @given(st.from_regex(r"\+?[0-9]{4,17}", fullmatch=True), st.sampled_from(["US", "IT", "DE", "GB", "RU", "BR", "ZZ"]))
 def test_any_digits_read_as_with_the_public_type_and_region_calls(number: str, region: str) -> None:
     assert phone._parse.__wrapped__(number, region) == parse_by_the_public_api(number, region)
+
+
+_PHONE_TEXT = st.one_of(
+    st.from_regex(r"\+?[0-9]{0,18}", fullmatch=True),
+    st.text(alphabet="+0123456789０١۲٣x#~,;: -.()ext", max_size=20),
+    st.text(max_size=20),
+)
+
+
+@PROPERTY
+@given(_PHONE_TEXT, st.booleans())
+def test_digits_come_out_of_any_text_as_the_library_takes_them_out(text: str, keep_non_digits: bool) -> None:
+    assert phone._digits_only(text, keep_non_digits) == phone._LIBRARY_DIGITS_ONLY(text, keep_non_digits)
+
+
+@PROPERTY
+@given(_PHONE_TEXT)
+def test_extensions_come_off_any_text_as_the_library_takes_them_off(text: str) -> None:
+    assert phone._strip_extension(text) == phone._LIBRARY_STRIP_EXTENSION(text)
+
+
+@pytest.mark.parametrize("text", ["+390212345678", "0212345678", "+1 415 555 0132 ext. 12", "415-555-0132 x7",
+                                  "+٣٩٣٤٧١٢٣٤٥٦٧", "+1 800 FLOWERS", "tel:+1-415-555-0132;ext=55"])
+def test_the_library_parses_the_same_with_the_fast_paths_in_place(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    library = phonenumbers.phonenumberutil
+    monkeypatch.setattr(library, "normalize_digits_only", phone._LIBRARY_DIGITS_ONLY)
+    monkeypatch.setattr(library, "_maybe_strip_extension", phone._LIBRARY_STRIP_EXTENSION)
+    plain = phonenumbers.parse(text, "US")
+
+    phone._install_fast_paths()
+
+    assert library.normalize_digits_only is phone._digits_only
+    assert library._maybe_strip_extension is phone._strip_extension
+    assert phonenumbers.parse(text, "US") == plain
 
 
 def test_numbers_and_country_names_read_the_same_once_preloaded() -> None:
