@@ -207,7 +207,7 @@ def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
         except ValidationError as error:
             results.append((number, [d.model_dump() for d in validation_details(error.errors())]))
             continue
-        prepared = ingest.prepare(body, record, config=config)
+        prepared = ingest.prepare(body, record, config=config, with_facts=False)
         # Plain text and numbers: cheap to send back from a worker process.
         results.append(store.StagedRecord(
             line=number, source=record.source, source_record_id=record.source_record_id,

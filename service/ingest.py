@@ -131,8 +131,12 @@ def content_hash(raw: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig) -> Prepared:
-    """Normalize a validated record and reduce it to what storage and resolution need."""
+def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig, with_facts: bool = True) -> Prepared:
+    """Normalize a validated record and reduce it to what storage and resolution need.
+
+    ``with_facts=False`` leaves the profile facts out (``facts_form`` then reads them from the
+    normalized text): an import's workers only stage the text forms.
+    """
     normalized = normalize_record(record, default_region=config.default_region)
     match = match_record(normalized, index=-1, multi_valued=config.multi_valued_namespaces)
     observed = record.observed_at
@@ -140,7 +144,8 @@ def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig) ->
                     observed_at=observed.replace(tzinfo=None) if observed else None,
                     normalized=normalized_record_public(normalized).model_dump_json(),
                     match_json=wire_to_json(to_wire(match)), keys=tuple(record_keys(match)),
-                    facts=profile_facts(normalized), issues=normalized.issues, match=match)
+                    facts=profile_facts(normalized) if with_facts else None, issues=normalized.issues,
+                    match=match)
 
 
 @lru_cache(maxsize=65536)
