@@ -244,10 +244,12 @@ def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) 
 
 
 def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, batch_records: int,
-                 resolve_all: ResolveAll) -> ChangeOutcome:
+                 resolve_all: ResolveAll, on_progress: Callable[[int, int], None] | None = None) -> ChangeOutcome:
     """Apply every record an import has staged, in the open transaction, and remove them from staging.
 
     ``resolve_all`` maps resolve tasks to resolved batches in order (a worker pool, or ``resolve_with``).
+    ``on_progress(applied, total)`` is told how many of the changed staged records are stored, after
+    each batch (the candidate keys of them all are written after the last one).
     """
     now = utc_now()
     outcome = ChangeOutcome()
@@ -257,6 +259,7 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                            for row in index if row.stored_hash == row.content_hash)
     del index
     if changed:
+        total, applied = len(changed), 0
         plan = _plan(session, changed=changed, config=config)
         del changed
         parts = _parts(plan.nodes, crowded=plan.crowded, must=plan.links["must"])
@@ -280,6 +283,9 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                              resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
                              config=config, now=now,
                              goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
+            if on_progress is not None:
+                applied += sum(node.staged is not None for node in batch.nodes)
+                on_progress(applied, total)
         store.write_staged_keys(session)
     store.delete_staged(session, import_id=import_id)
     return outcome

@@ -114,7 +114,11 @@ def _follow(client: httpx.Client, job: dict[str, Any], headers: dict[str, str], 
             job = response.json()
             speed = f"{job['records_per_second']:,.0f}" if job["records_per_second"] else "-"
             eta = f"{job['eta_seconds']:,.0f} s" if job["eta_seconds"] is not None else "-"
-            progress.update(task, completed=job["progress"], lines=job["counts"]["lines_read"], speed=speed, eta=eta,
+            # While applying, the bar counts the records stored (when the server knows), not the bytes read.
+            done = job["progress"]
+            if job["phase"] == "applying" and job.get("records_to_apply"):
+                done = job["records_applied"] / job["records_to_apply"]
+            progress.update(task, completed=done, lines=job["counts"]["lines_read"], speed=speed, eta=eta,
                             description=job["phase"] if job["state"] == "running" else job["state"])
     counts = job["counts"]
     console.print(f"import {job['id']} {job['state']}: {counts['accepted']:,} lines accepted, "

@@ -57,6 +57,7 @@ from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
+from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "new_spool_path",
@@ -378,7 +379,7 @@ class ImportRunner:
             if phase == "staging" and not self._stage(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume,
                                                       prepare=lambda chunks: map(_prepare_rows, chunks)):
                 return False
-            self._apply(job_id, resolve_all=bulk.resolve_with(self.engine))
+            self._apply(job_id, spool=spool, resolve_all=bulk.resolve_with(self.engine))
             return True
         context = multiprocessing.get_context("spawn")  # never fork a threaded server process
         if phase == "staging":
@@ -388,7 +389,8 @@ class ImportRunner:
                     return False
         # Fresh processes: the staging workers' caches of normalized values are of no use to resolving.
         with context.Pool(workers) as pool:
-            self._apply(job_id, resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
+            self._apply(job_id, spool=spool,
+                        resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
         return True
 
     def _stage(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int,
@@ -398,10 +400,15 @@ class ImportRunner:
             rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
             return self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell)
 
-    def _apply(self, job_id: str, *, resolve_all: bulk.ResolveAll) -> None:
-        """Apply the job's staged records in one write transaction."""
+    def _apply(self, job_id: str, *, spool: Path, resolve_all: bulk.ResolveAll) -> None:
+        """Apply the job's staged records in one write transaction, reporting progress beside the spool."""
         started = time.perf_counter()
-        self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all))
+        progress = ApplyProgressFile(spool)
+        try:
+            self._write(lambda session: self._apply_job(session, job_id=job_id, resolve_all=resolve_all,
+                                                        on_progress=progress.write))
+        finally:
+            progress.remove()
         self._refresh_statistics()
         if self.on_chunk is not None:
             self.on_chunk(0, time.perf_counter() - started)
@@ -478,13 +485,15 @@ class ImportRunner:
         job.phase = "applying"
         self._save(session, job, counts)
 
-    def _apply_job(self, session: Session, *, job_id: str, resolve_all: bulk.ResolveAll) -> None:
+    def _apply_job(self, session: Session, *, job_id: str, resolve_all: bulk.ResolveAll,
+                   on_progress: Callable[[int, int], None]) -> None:
         """Apply every staged record of the job and count what it did, in the open transaction."""
         job = self._owned(session, job_id)
         counts: Counter[str] = Counter(json.loads(job.counts))
         with store.page_cache(session, mebibytes=self.settings.apply_cache_mib):
             change = bulk.apply_staged(session, import_id=job_id, config=self.config,
-                                       batch_records=self.settings.chunk_lines, resolve_all=resolve_all)
+                                       batch_records=self.settings.chunk_lines, resolve_all=resolve_all,
+                                       on_progress=on_progress)
         counts.update(f"records_{record.status}" for record in change.records)
         counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
                        "profiles_merged": sum(e.type == "profile.merged" for e in change.events)})

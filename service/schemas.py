@@ -24,6 +24,7 @@ from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
 from resolvers.profiles import GoldenProfile, ProfileFacts, Seen
 from resolvers.records import SourceName, SourceRecordId
+from service.progress import ApplyProgress
 from service.tables import ImportRow, RecordRow
 
 __all__ = [
@@ -621,7 +622,13 @@ class ImportPublic(_Public):
                                          "starts after it.")
     progress: float = Field(description="Fraction of the body read, 0 to 1.")
     records_per_second: float | None = Field(description="Lines applied per second since the job started.")
-    eta_seconds: float | None = Field(description="Estimated seconds to finish, from the bytes read so far.")
+    eta_seconds: float | None = Field(description=(
+        "Estimated seconds to finish: while staging, from the bytes read so far; while applying, from the "
+        "records applied so far (when known)."))
+    records_applied: int | None = Field(None, description=(
+        "While applying: changed staged records resolved and stored so far, of `records_to_apply` (their "
+        "candidate keys are written after the last). Known only to a server on the host running the job."))
+    records_to_apply: int | None = Field(None, description="While applying: the changed staged records in all.")
     message: str | None = Field(description="Why the job failed, and how to go on.")
     created_at: UtcDatetime
     started_at: UtcDatetime | None
@@ -635,8 +642,11 @@ class ImportListResponse(_Public):
     imports: list[ImportPublic]
 
 
-def import_public(row: ImportRow, *, now: datetime) -> ImportPublic:
-    """Return the public view of an ``ImportRow``, with speed and ETA computed at ``now`` (naive UTC)."""
+def import_public(row: ImportRow, *, now: datetime, applying: ApplyProgress | None = None) -> ImportPublic:
+    """Return the public view of an ``ImportRow``, with speed and ETA computed at ``now`` (naive UTC).
+
+    ``applying`` is the progress of a running job's applying phase, when this host knows it.
+    """
     counts = ImportCounts(**json.loads(row.counts))
     progress = 1.0 if row.state == "succeeded" else min(1.0, counts.bytes_read / row.bytes) if row.bytes else 0.0
     end = row.finished_at or now
@@ -645,9 +655,16 @@ def import_public(row: ImportRow, *, now: datetime) -> ImportPublic:
     eta = None
     if row.state == "running" and 0 < progress < 1 and elapsed > 0:
         eta = round(elapsed * (1 - progress) / progress, 1)
+    if row.state != "running" or row.phase != "applying":
+        applying = None
+    if applying is not None and 0 < applying.applied <= applying.total:
+        applying_for = now.replace(tzinfo=UTC).timestamp() - applying.started
+        eta = round(max(0.0, applying_for) * (applying.total - applying.applied) / applying.applied, 1)
     return ImportPublic(id=row.id, state=row.state, phase=row.phase, format=row.format,
                         content_encoding=row.encoding, bytes=row.bytes, counts=counts, resume_line=row.resume_line,
                         progress=round(progress, 4),
                         records_per_second=round(speed, 1) if speed is not None else None, eta_seconds=eta,
+                        records_applied=applying.applied if applying else None,
+                        records_to_apply=applying.total if applying else None,
                         message=row.message, created_at=row.created_at, started_at=row.started_at,
                         finished_at=row.finished_at, errors_url=f"/v1/imports/{row.id}/errors")

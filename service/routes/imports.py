@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import Message
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -16,6 +18,7 @@ from service import imports, ingest
 from service.body_limit import BodyTooLargeError
 from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
+from service.progress import read_apply_progress
 from service.routes.responses import ERRORS
 from service.schemas import ErrorDetail, ErrorResponse, ImportListResponse, ImportPublic, import_public
 from service.tables import ImportRow
@@ -91,7 +94,13 @@ def list_imports(engine: EngineDep, _: ReadKey,
     with Session(engine) as session:
         rows = session.scalars(select(ImportRow).order_by(col(ImportRow.created_at).desc()).limit(limit))
         now = ingest.utc_now()
-        return ImportListResponse(imports=[import_public(row, now=now) for row in rows])
+        return ImportListResponse(imports=[_public(row, now=now) for row in rows])
+
+
+def _public(row: ImportRow, *, now: datetime) -> ImportPublic:
+    """Return the job's public view, with the progress of its applying phase when this host runs it."""
+    running = row.state == "running" and row.phase == "applying"
+    return import_public(row, now=now, applying=read_apply_progress(FilePath(row.spool)) if running else None)
 
 
 def _job(session: Session, job_id: str) -> ImportRow:
@@ -105,7 +114,7 @@ def _job(session: Session, job_id: str) -> ImportRow:
 def get_import(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> ImportPublic:
     """Return an import job: state, counts, records per second, ETA, resume point."""
     with Session(engine) as session:
-        return import_public(_job(session, import_id), now=ingest.utc_now())
+        return _public(_job(session, import_id), now=ingest.utc_now())
 
 
 @router.get("/{import_id}/errors", responses={**ERRORS, 200: {"description": "One JSON object per rejected line.",

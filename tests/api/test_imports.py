@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from service.progress import ApplyProgressFile
 from tests.api.helpers import (
     feed,
     golden_mismatches,
@@ -264,6 +265,35 @@ def test_a_corrupt_gzip_body_fails_the_job_and_applies_none_of_it(importer: Test
     assert stored_partition(database_url) == []
     with open_engine(database_url) as engine, engine.connect() as connection:  # nor is anything left staged
         assert connection.execute(text("SELECT count(*) FROM import_records")).scalar_one() == 0
+
+
+def test_applying_reports_the_records_stored_after_each_batch_and_the_job_shows_them(
+        importer: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[tuple[int, int, dict[str, Any]]] = []
+    write = ApplyProgressFile.write
+
+    def write_and_look(progress: ApplyProgressFile, applied: int, total: int) -> None:
+        write(progress, applied, total)
+        job_id = progress.path.name.removesuffix(".body.applying")
+        seen.append((applied, total, importer.get(f"/v1/imports/{job_id}").json()))
+
+    monkeypatch.setattr(ApplyProgressFile, "write", write_and_look)
+    names = [("Anna", "Moretti"), ("Bruno", "Keller"), ("Carla", "Dubois"), ("Dario", "Novak"), ("Elena", "Lindqvist"),
+             ("Fabio", "Ortega"), ("Greta", "Hansen"), ("Hugo", "Varga"), ("Ines", "Costa"), ("Jonas", "Berger")]
+    strangers = [person(first, last, source="shop", source_record_id=f"o{i}",
+                        email=f"{first.lower()}.{last.lower()}@gmail.com") for i, (first, last) in enumerate(names)]
+    job = run_import(importer, ndjson(strangers), NDJSON)
+
+    assert job["state"] == "succeeded"
+    assert job["records_applied"] is None
+    # Ten unrelated people, three records per batch: four batches, counted up to the ten.
+    assert [(applied, total) for applied, total, _ in seen] == [(3, 10), (6, 10), (9, 10), (10, 10)]
+    for applied, total, shown in seen:
+        assert shown["state"] == "running"
+        assert shown["phase"] == "applying"
+        assert (shown["records_applied"], shown["records_to_apply"]) == (applied, total)
+        assert shown["eta_seconds"] is not None
+    assert not list((tmp_path / "spool").glob("*.applying*"))
 
 
 def test_jobs_are_listed_newest_first_and_unknown_ids_answer_404(importer: TestClient) -> None:
