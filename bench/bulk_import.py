@@ -103,9 +103,12 @@ def _run(database: str, args: argparse.Namespace, scratch: Path) -> None:
                     job = client.get(f"/v1/imports/{job['id']}", headers=auth).json()
                     if time.perf_counter() - reported >= args.report_every:
                         reported = time.perf_counter()
+                        applied = (f", {job['records_applied']:,} of {job['records_to_apply']:,} records applied"
+                                   if job.get("records_to_apply") else "")
+                        eta = f", ETA {job['eta_seconds']:,.0f} s" if job.get("eta_seconds") is not None else ""
                         print(f"  {reported - started:6.0f} s: {job['phase']}, {job['counts']['lines_read']:,} lines "
-                              f"read, progress {job['progress']:.1%}, peak RSS so far {peak / 2**30:.2f} GiB",
-                              flush=True)
+                              f"read, progress {job['progress']:.1%}{applied}{eta}, peak RSS so far "
+                              f"{peak / 2**30:.2f} GiB", flush=True)
                 finished = time.perf_counter()
                 lines = client.get("/v1/exports/assignments", headers=auth).text.splitlines()
         finally:
