@@ -38,7 +38,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -395,10 +395,21 @@ class ImportRunner:
 
     def _stage(self, job_id: str, *, spool: Path, fmt: str, encoding: str, resume: int,
                prepare: Callable[[Iterator[list[Row]]], Iterator[list[Outcome]]]) -> bool:
-        """Stage the spool's lines after line ``resume``; return whether its end was reached."""
+        """Stage the spool's lines after line ``resume``; return whether its end was reached.
+
+        Each chunk is staged with how far the spool had been read when it was cut, not when it is
+        staged: with worker processes the reader runs a few chunks ahead of staging.
+        """
         with spool.open("rb") as raw:
             rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
-            return self._stage_all(job_id, prepare(_chunked(rows, self.settings.chunk_lines)), raw.tell)
+            read_to: deque[int] = deque()
+
+            def cut(chunks: Iterator[list[Row]]) -> Iterator[list[Row]]:
+                for chunk in chunks:
+                    read_to.append(raw.tell())
+                    yield chunk
+
+            return self._stage_all(job_id, prepare(cut(_chunked(rows, self.settings.chunk_lines))), read_to.popleft)
 
     def _apply(self, job_id: str, *, spool: Path, resolve_all: bulk.ResolveAll) -> None:
         """Apply the job's staged records in one write transaction, reporting progress beside the spool."""

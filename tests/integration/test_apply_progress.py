@@ -1,14 +1,20 @@
-"""An import's applying phase reports its progress through a file beside the spool; the job view reads it."""
+"""How far an import has come: bytes read per staged chunk, and the applying phase's progress file.
+
+The applying phase reports its progress through a file beside the spool, which the job view reads.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from service.imports import COUNT_NAMES
+from resolvers.config import ResolverConfig
+from service.db import make_engine
+from service.imports import COUNT_NAMES, ImportRunner, JobSettings, Outcome, Row
 from service.progress import ApplyProgress, ApplyProgressFile, read_apply_progress
 from service.schemas import import_public
 from service.tables import ImportRow
@@ -90,3 +96,31 @@ def test_a_spool_directory_that_is_gone_costs_the_report_only(tmp_path: Path) ->
     progress.remove()
 
     assert read_apply_progress(spool) is None
+
+
+def test_a_chunk_is_staged_with_the_bytes_read_when_it_was_cut_not_when_it_is_staged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [json.dumps({"source": "shop", "source_record_id": f"o{i}", "first_name": "x" * (i % 50)}).encode() + b"\n"
+             for i in range(2000)]
+    spool = tmp_path / "imp_x.body"
+    spool.write_bytes(b"".join(lines))
+    counts = range(100, 2001, 100)  # the last line of each chunk of 100
+    ends = [sum(map(len, lines[:count])) for count in counts]
+    engine = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
+    runner = ImportRunner(engine=engine, config=ResolverConfig(),
+                          settings=JobSettings(spool_dir=tmp_path, chunk_lines=100))
+    staged: list[tuple[int, int]] = []
+
+    def stage_all(job_id: str, prepared: Iterator[list[Outcome]], tell: Callable[[], int]) -> bool:
+        staged.extend((outcomes[-1][0], tell()) for outcomes in prepared)
+        return True
+
+    def all_chunks_first(chunks: Iterator[list[Row]]) -> Iterator[list[Outcome]]:
+        # Like a worker pool far ahead of staging: every chunk is read before the first is staged.
+        return iter([[(number, []) for number, _ in chunk] for chunk in list(chunks)])
+
+    monkeypatch.setattr(runner, "_stage_all", stage_all)
+    runner._stage("imp_x", spool=spool, fmt="ndjson", encoding="identity", resume=0, prepare=all_chunks_first)
+    engine.dispose()
+
+    assert staged == list(zip(counts, ends, strict=True))
