@@ -623,8 +623,9 @@ class ImportPublic(_Public):
     progress: float = Field(description="Fraction of the body read, 0 to 1.")
     records_per_second: float | None = Field(description="Lines applied per second since the job started.")
     eta_seconds: float | None = Field(description=(
-        "Estimated seconds to finish: while staging, from the bytes read so far; while applying, from the "
-        "records applied so far (when known)."))
+        "Estimated seconds to the end of the current phase: while staging, until every line is staged, from "
+        "the bytes read so far (applying comes after); while applying, from the records applied so far (when "
+        "known)."))
     records_applied: int | None = Field(None, description=(
         "While applying: changed staged records resolved and stored so far, of `records_to_apply` (their "
         "candidate keys are written after the last). Known only to a server on the host running the job."))
