@@ -276,15 +276,16 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
 
         for resolved in resolve_all(tasks()):
             batch = contexts.popleft()
+            changed_here = {n.key: None for n in batch.nodes if n.staged is not None}
             apply_resolution(session, outcome=outcome,
                              rows={n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored},
-                             changed={n.key: None for n in batch.nodes if n.staged is not None},
+                             changed=changed_here,
                              write_records=_record_writer(session, batch, plan, now), deletes=(),
                              resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
                              config=config, now=now,
                              goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
             if on_progress is not None:
-                applied += sum(node.staged is not None for node in batch.nodes)
+                applied += len(changed_here)
                 on_progress(applied, total)
         store.write_staged_keys(session)
     store.delete_staged(session, import_id=import_id)

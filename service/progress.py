@@ -37,20 +37,20 @@ class ApplyProgressFile:
     def __init__(self, spool: Path) -> None:
         """Start the phase now; a file an earlier, killed run of it left is removed."""
         self.path = _path(spool)
+        self.partial = self.path.with_name(self.path.name + ".tmp")
         self.started = time.time()
         self.remove()
 
     def write(self, applied: int, total: int) -> None:
         """Record that ``applied`` of ``total`` records are done; a failure to write costs the report only."""
         text = json.dumps({"applied": applied, "total": total, "started": self.started})
-        partial = self.path.with_name(self.path.name + ".tmp")
         with suppress(OSError):
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, self.path)
+            self.partial.write_text(text, encoding="utf-8")
+            os.replace(self.partial, self.path)
 
     def remove(self) -> None:
         """Remove the file (the phase ended, one way or another); a failure to remove costs the report only."""
-        for path in (self.path, self.path.with_name(self.path.name + ".tmp")):
+        for path in (self.path, self.partial):
             with suppress(OSError):
                 path.unlink(missing_ok=True)
 

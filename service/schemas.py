@@ -44,6 +44,7 @@ __all__ = [
     "golden_json",
     "golden_json_without_id",
     "import_public",
+    "is_applying",
     "normalized_record_public",
     "profile_facts_from_json",
     "with_profile_id",
@@ -643,6 +644,11 @@ class ImportListResponse(_Public):
     imports: list[ImportPublic]
 
 
+def is_applying(row: ImportRow) -> bool:
+    """Whether the job is running its applying phase (the only time it has apply progress to show)."""
+    return row.state == "running" and row.phase == "applying"
+
+
 def import_public(row: ImportRow, *, now: datetime, applying: ApplyProgress | None = None) -> ImportPublic:
     """Return the public view of an ``ImportRow``, with speed and ETA computed at ``now`` (naive UTC).
 
@@ -656,7 +662,7 @@ def import_public(row: ImportRow, *, now: datetime, applying: ApplyProgress | No
     eta = None
     if row.state == "running" and 0 < progress < 1 and elapsed > 0:
         eta = round(elapsed * (1 - progress) / progress, 1)
-    if row.state != "running" or row.phase != "applying":
+    if not is_applying(row):
         applying = None
     if applying is not None and 0 < applying.applied <= applying.total:
         applying_for = now.replace(tzinfo=UTC).timestamp() - applying.started

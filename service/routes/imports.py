@@ -20,7 +20,14 @@ from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
 from service.progress import read_apply_progress
 from service.routes.responses import ERRORS
-from service.schemas import ErrorDetail, ErrorResponse, ImportListResponse, ImportPublic, import_public
+from service.schemas import (
+    ErrorDetail,
+    ErrorResponse,
+    ImportListResponse,
+    ImportPublic,
+    import_public,
+    is_applying,
+)
 from service.tables import ImportRow
 
 __all__ = ["router"]
@@ -99,8 +106,7 @@ def list_imports(engine: EngineDep, _: ReadKey,
 
 def _public(row: ImportRow, *, now: datetime) -> ImportPublic:
     """Return the job's public view, with the progress of its applying phase when this host runs it."""
-    running = row.state == "running" and row.phase == "applying"
-    return import_public(row, now=now, applying=read_apply_progress(FilePath(row.spool)) if running else None)
+    return import_public(row, now=now, applying=read_apply_progress(FilePath(row.spool)) if is_applying(row) else None)
 
 
 def _job(session: Session, job_id: str) -> ImportRow:
