@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,3 +62,16 @@ def test_app_refuses_to_start_on_an_unmigrated_database_and_says_what_to_run(
 
     with pytest.raises(DatabaseNotMigratedError, match=r"run `throughline migrate` with THROUGHLINE_DATABASE_URL"):
         start_client(create_app(settings))
+
+
+def test_requests_build_no_routes_so_apps_in_threads_cannot_race_on_warning_filters(client: TestClient) -> None:
+    # FastAPI builds a router's routes under warnings.catch_warnings(), which swaps the process-wide filters and is
+    # not thread-safe: two apps taking their first requests at once lost each other's filters (a flaky CI failure).
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a request entered warnings.catch_warnings()")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(warnings, "catch_warnings", refuse)
+        statuses = [client.get(path).status_code for path in ("/v1/no-such-route", "/v1/records/crm/nobody", "/health")]
+
+    assert statuses == [404, 404, 200]  # the first matches nothing, so every router was tried
