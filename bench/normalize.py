@@ -7,11 +7,15 @@ cache of normalized values starts empty. The reference data (CLDR country names,
 metadata and patterns) is loaded first with ``preload()``, as the server and each import worker
 do at start-up; its time is printed apart, and a rate with it counted in too.
 
-A per-normalizer breakdown follows, measured in a second fresh process whose normalizers are
+The pass runs ``--passes`` times (default 5), each in a fresh process, and every rate is printed
+with their median and best: on a shared machine one pass can be a third slower than the next for
+reasons outside the code, so compare medians or bests of runs made one after the other.
+
+A per-normalizer breakdown follows, measured in one more fresh process whose normalizers are
 wrapped in timers (the wrappers cost a little, so its total is not the headline number).
 Nothing here asserts on timings.
 
-Run from the repository root: ``.venv/bin/python bench/normalize.py [--records PATH]``.
+Run from the repository root: ``.venv/bin/python bench/normalize.py [--records PATH] [--passes N]``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -92,7 +97,7 @@ def print_breakdown(result: dict[str, Any], records: int) -> None:
     """Print each normalizer's share of a timed pass, and what is left for the glue."""
     total = result["seconds"]
     inside = 0.0
-    print(f"\nper normalizer (second cold pass with timers, {total:.2f} s):")
+    print(f"\nper normalizer (one more cold pass, with timers, {total:.2f} s):")
     print(f"  {'normalizer':<24}{'calls':>8}{'µs/call':>10}{'µs/record':>11}{'share':>8}")
     for name, entry in sorted(result["normalizers"].items(), key=lambda item: -item[1]["seconds"]):
         seconds, calls = entry["seconds"], entry["calls"]
@@ -104,12 +109,23 @@ def print_breakdown(result: dict[str, Any], records: int) -> None:
           f"{rest / total:>8.1%}")
 
 
+def fresh_process(args: argparse.Namespace, mode: str) -> Any:
+    """Run this script in a fresh process in ``mode`` (``--pass-only`` or ``--breakdown-only``); return its JSON."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--records", str(args.records), "--default-region", args.default_region, mode],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(output)
+
+
 def main() -> None:
-    """Run the headline pass, then (unless told not to) the breakdown in a fresh process."""
+    """Run the headline pass in fresh processes, then (unless told not to) the breakdown in one more."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=Path, default=DEFAULT_RECORDS, help="an .ndjson(.gz) file of RecordIn")
     parser.add_argument("--default-region", default=DEFAULT_REGION)
+    parser.add_argument("--passes", type=int, default=5, help="cold passes, each in a fresh process")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-normalizer pass")
+    parser.add_argument("--pass-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--breakdown-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -117,22 +133,24 @@ def main() -> None:
     if args.breakdown_only:
         print(json.dumps(breakdown(lines, default_region=args.default_region)))
         return
-    preload_seconds = timed_preload()
-    seconds, cpu_seconds = timed_pass(lines, default_region=args.default_region)
-    print(f"records:   {len(lines)} ({args.records})")
-    print(f"preload:   {preload_seconds:.3f} s (once per process, at start-up)")
-    # CPU time as well: on a shared machine, a wall-clock gap between the two is time spent waiting.
-    print(f"seconds:   {seconds:.3f} (CPU {cpu_seconds:.3f})")
-    print(f"records/s: {len(lines) / seconds:,.0f} ({len(lines) / (seconds + preload_seconds):,.0f} with the preload)")
-    if args.no_breakdown:
+    if args.pass_only:
+        preload_seconds = timed_preload()
+        seconds, cpu_seconds = timed_pass(lines, default_region=args.default_region)
+        print(json.dumps({"preload": preload_seconds, "seconds": seconds, "cpu": cpu_seconds}))
         return
-    # A fresh process, so the breakdown pass is cold too.
-    output = subprocess.run(
-        [sys.executable, __file__, "--records", str(args.records), "--default-region", args.default_region,
-         "--breakdown-only"], check=True, capture_output=True, text=True,
-    ).stdout
-    print_breakdown(json.loads(output), len(lines))
-
+    print(f"records:   {len(lines)} ({args.records})")
+    rates, with_preload = [], []
+    for number in range(1, args.passes + 1):
+        result = fresh_process(args, "--pass-only")
+        rates.append(len(lines) / result["seconds"])
+        with_preload.append(len(lines) / (result["seconds"] + result["preload"]))
+        # CPU time as well: on a shared machine, a wall-clock gap between the two is time spent waiting.
+        print(f"pass {number}:    {result['seconds']:.3f} s (CPU {result['cpu']:.3f}), {rates[-1]:,.0f} records/s; "
+              f"preload {result['preload']:.3f} s (once per process, at start-up)")
+    print(f"records/s: {statistics.median(rates):,.0f} median, {max(rates):,.0f} best of {len(rates)} "
+          f"({statistics.median(with_preload):,.0f} median with the preload)")
+    if not args.no_breakdown:
+        print_breakdown(fresh_process(args, "--breakdown-only"), len(lines))
 
 if __name__ == "__main__":
     main()
