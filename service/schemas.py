@@ -626,7 +626,7 @@ class ImportPublic(_Public):
     eta_seconds: float | None = Field(description=(
         "Estimated seconds to the end of the current phase: while staging, until every line is staged, from "
         "the bytes read so far (applying comes after); while applying, from the records applied so far (when "
-        "known)."))
+        "known; null before the first batch and after the last, while the keys are written and the job commits)."))
     records_applied: int | None = Field(None, description=(
         "While applying: changed staged records resolved and stored so far, of `records_to_apply` (their "
         "candidate keys are written after the last). Known only to a server on the host running the job."))
@@ -664,7 +664,9 @@ def import_public(row: ImportRow, *, now: datetime, applying: ApplyProgress | No
         eta = round(elapsed * (1 - progress) / progress, 1)
     if not is_applying(row):
         applying = None
-    if applying is not None and 0 < applying.applied <= applying.total:
+    # Once every record is applied, the job writes their keys, drops its staged rows and commits, at no
+    # pace it knows: a minute at a million records, when "0 s" would be shown.
+    if applying is not None and 0 < applying.applied < applying.total:
         applying_for = now.replace(tzinfo=UTC).timestamp() - applying.started
         eta = round(max(0.0, applying_for) * (applying.total - applying.applied) / applying.applied, 1)
     return ImportPublic(id=row.id, state=row.state, phase=row.phase, format=row.format,

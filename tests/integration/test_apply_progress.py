@@ -71,11 +71,15 @@ def test_the_job_view_shows_the_records_applied_and_an_eta_from_them(tmp_path: P
     assert shown.progress == 1.0
 
 
-def test_before_the_first_batch_the_job_view_has_counts_but_no_eta(tmp_path: Path) -> None:
+@pytest.mark.parametrize("applied", [0, 1000])
+def test_before_the_first_batch_and_after_the_last_the_job_view_has_counts_but_no_eta(
+        tmp_path: Path, applied: int) -> None:
+    # After the last batch the keys are written and the transaction commits, at no pace the batches tell.
+    started = NOW.replace(tzinfo=UTC).timestamp() - 30
     shown = import_public(job(tmp_path / "imp_x.body"), now=NOW,
-                          applying=ApplyProgress(applied=0, total=1000, started=NOW.timestamp()))
+                          applying=ApplyProgress(applied=applied, total=1000, started=started))
 
-    assert (shown.records_applied, shown.records_to_apply) == (0, 1000)
+    assert (shown.records_applied, shown.records_to_apply) == (applied, 1000)
     assert shown.eta_seconds is None
 
 
