@@ -152,5 +152,6 @@ def main() -> None:
     if not args.no_breakdown:
         print_breakdown(fresh_process(args, "--breakdown-only"), len(lines))
 
+
 if __name__ == "__main__":
     main()
