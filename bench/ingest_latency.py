@@ -8,7 +8,8 @@
 3. Sends single upserts at a steady ``--upsert-rate`` per second for ``--seconds`` (open loop: each
    request leaves at its scheduled time whether or not earlier ones have answered, so a slow
    server cannot hide its queueing), then lookups by email at ``--lookup-rate`` per second.
-4. Prints p50/p95/p99/max latency and the error count of each phase.
+4. Prints p50/p95/p99/max latency and the error count of each phase, and the CPU time the server
+   and the client spent per request (they share the cores).
 
 Upserts are realistic: a record of a random person of the data set, re-sent by another channel
 with a new id (so it joins an existing profile and re-resolves its component).
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from harness import ROOT, api_key, fresh_database, running_server
+from harness import ROOT, api_key, cpu_seconds, fresh_database, running_server
 from sqlalchemy import make_url
 
 from resolvers import RecordIn
@@ -72,8 +73,11 @@ def _percentiles(samples: list[float]) -> str:
 
 
 async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, request: Any,
-                  concurrency: int) -> tuple[list[float], int]:
+                  concurrency: int, server: int) -> tuple[list[float], int]:
     """Send ``request(i)`` at ``rate`` per second for ``seconds``; return latencies and errors.
+
+    Also prints the CPU time the server (process ``server`` and its workers) and this client spent
+    per request: both share the machine's cores, so together they say how near it is to saturation.
 
     Open loop: request ``i`` is due at ``i / rate`` and its latency counts from then, so time spent
     waiting for one of the ``concurrency`` connections (a server that cannot keep up) is included
@@ -100,6 +104,7 @@ async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, re
 
     tasks = []
     begin = time.perf_counter()
+    server_cpu, client_cpu = cpu_seconds(server), time.process_time()
     for i in range(int(rate * seconds)):
         due = begin + i / rate
         delay = due - time.perf_counter()
@@ -108,13 +113,17 @@ async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, re
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - begin
-    print(f"  {len(tasks):,} requests answered in {elapsed:.0f} s: {len(tasks) / elapsed:,.0f}/s achieved")
+    server_cpu, client_cpu = cpu_seconds(server) - server_cpu, time.process_time() - client_cpu
+    print(f"  {len(tasks):,} requests answered in {elapsed:.0f} s: {len(tasks) / elapsed:,.0f}/s achieved; "
+          f"CPU per request: server {server_cpu / len(tasks) * 1000:.2f} ms, client "
+          f"{client_cpu / len(tasks) * 1000:.2f} ms; cores busy: {(server_cpu + client_cpu) / elapsed:.2f}")
     if failures:
         print(f"  failures by kind: {dict(failures)}")
     return latencies, errors
 
 
-async def _run_load(base: str, key: str, records: list[dict[str, Any]], args: argparse.Namespace) -> None:
+async def _run_load(base: str, key: str, records: list[dict[str, Any]], args: argparse.Namespace,
+                    server: int) -> None:
     rng = random.Random(7)
     # Only addresses that normalize: a lookup by an invalid one is a 422, which is no latency sample.
     emails = [r["email"] for r in records if "email" in r and not isinstance(normalize_email(r["email"]), Rejection)]
@@ -135,9 +144,9 @@ async def _run_load(base: str, key: str, records: list[dict[str, Any]], args: ar
                 await response.read()
                 return response.status
 
-        latencies, errors = await _steady(client, args.upsert_rate, args.seconds, upsert, args.concurrency)
+        latencies, errors = await _steady(client, args.upsert_rate, args.seconds, upsert, args.concurrency, server)
         print(f"upserts  {args.upsert_rate:5.0f}/s x {args.seconds:.0f} s: {_percentiles(latencies)}  errors {errors}")
-        latencies, errors = await _steady(client, args.lookup_rate, args.seconds, lookup, args.concurrency)
+        latencies, errors = await _steady(client, args.lookup_rate, args.seconds, lookup, args.concurrency, server)
         print(f"lookups  {args.lookup_rate:5.0f}/s x {args.seconds:.0f} s: {_percentiles(latencies)}  errors {errors}")
 
 
@@ -165,9 +174,9 @@ def main() -> int:
         if args.keep and not args.postgres:
             shutil.copyfile(make_url(database).database or "", args.keep)
         key = api_key(database)
-        with running_server(database, workers=args.workers) as (_, base):
+        with running_server(database, workers=args.workers) as (process, base):
             print(f"server: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s)")
-            asyncio.run(_run_load(base, key, records, args))
+            asyncio.run(_run_load(base, key, records, args, process.pid))
     return 0
 
 
