@@ -3,9 +3,12 @@
 Writes pass one at a time (``ingest.in_transaction``), and a single upsert holds the write lock
 for its whole transaction: reading its region, resolving it, writing, committing. Under load the
 upserts of one server process queue for that lock; instead of taking it once each, the first of
-them takes it for every upsert waiting at that moment (at most ``max_group``) and applies them in
-one transaction with one ``ingest.apply_change``: their regions are read and resolved in one pass
-and the commit is paid once. An upsert that finds nothing running goes alone, at once.
+them waits for it, and once it holds it takes every upsert waiting at that moment (at most
+``max_group``) and applies them in one transaction with one ``ingest.apply_change``: their regions
+are read and resolved in one pass (a query per step of the search for all of them) and the
+commit is paid once. The group is taken only once the lock is held, so that it also holds the
+upserts that arrived while another process's write held the lock. An upsert that finds nothing
+running goes alone, at once.
 
 What is stored is what applying them one by one would store: resolution does not depend on the
 order of the records (sequence neutrality). Two versions of one record never share a group; the
@@ -19,9 +22,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from resolvers.config import ResolverConfig
 from resolvers.incremental import ProfileEvent
@@ -100,10 +105,9 @@ class UpsertGroups:
                     self._condition.wait()
                     continue
                 self._running = True
-                group = self._take()
                 self._condition.release()
                 try:
-                    self._run(group)
+                    self._run()
                 finally:
                     self._condition.acquire()
                     self._running = False
@@ -128,10 +132,18 @@ class UpsertGroups:
         self._queue[:] = rest
         return group
 
-    def _run(self, group: list[_Waiting]) -> None:
-        """Apply ``group`` and finish each of its upserts; never raises for what applying raised."""
+    def _taken(self) -> list[_Waiting]:
+        with self._condition:
+            return self._take()
+
+    def _run(self) -> None:
+        """Take the next group once the write lock is held, apply it and finish each of its upserts.
+
+        Never raises for what applying raised.
+        """
+        group: list[_Waiting] = []
         try:
-            self._apply(group)
+            self._apply(group, take=self._taken)
         except BaseException as error:
             # Not an error of the write (those are each upsert's own): no caller may wait forever.
             for waiting in group:
@@ -139,19 +151,29 @@ class UpsertGroups:
                     waiting.finish(error=RuntimeError(f"the upsert's group was interrupted: {error!r}"))
             raise
 
-    def _apply(self, group: list[_Waiting]) -> None:
-        wait = min(waiting.deadline for waiting in group) - time.monotonic()
-        if wait <= 0:
-            for waiting in group:
-                waiting.finish(error=BusyError(f"the database was busy with other writes for {self.wait_seconds:g} s; "
-                                               "retry later"))
-            return
-        upserts = [waiting.prepared for waiting in group]
+    def _apply(self, group: list[_Waiting], *, take: Callable[[], list[_Waiting]] | None = None) -> None:
+        """Apply ``group`` in one transaction; with ``take``, the group is what ``take`` gives once the lock is held.
+
+        A group taken in the transaction is taken once, however often the transaction is retried.
+        """
+        with self._condition:
+            oldest = min((waiting.deadline for waiting in group or self._queue),
+                         default=time.monotonic() + self.wait_seconds)
         started = time.perf_counter()
+        wait = oldest - time.monotonic()
+
+        def work(session: Session) -> ingest.ChangeOutcome:
+            if take is not None and not group:
+                group.extend(take())
+            return ingest.apply_change(session, upserts=[waiting.prepared for waiting in group], config=self.config)
+
         try:
-            outcome = ingest.in_transaction(self.engine, lambda session: ingest.apply_change(
-                session, upserts=upserts, config=self.config), wait=wait)
+            if wait <= 0:
+                raise BusyError(f"the database was busy with other writes for {self.wait_seconds:g} s; retry later")
+            outcome = ingest.in_transaction(self.engine, work, wait=wait)
         except Exception as error:  # noqa: BLE001 - each caller gets its own upsert's error
+            if not group and take is not None:
+                group.extend(take())  # the lock was never held: the upserts waiting now wait no longer
             if len(group) == 1:
                 group[0].finish(error=error)
             elif isinstance(error, BusyError):

@@ -1,8 +1,8 @@
 """Group commit of single upserts: what queues together is applied together, as one by one would store it.
 
 Each test holds the engine's write gate while its upserts queue, so that the groups are known:
-the first upsert takes the gate alone and waits for it, the others queue behind it and go as one
-group once the gate is let go. Checked on SQLite and on PostgreSQL.
+the first upsert waits for the gate, the others queue behind it, and once the gate is let go the
+first takes every upsert queued by then as one group. Checked on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def _queued_behind_the_gate(engine: Engine, groups: UpsertGroups, upserts: list[
             thread = threading.Thread(target=run, args=(index, prepared))
             thread.start()
             threads.append(thread)
-            # One at a time, so the queue's order is the list's: the first is taken alone at once.
-            _wait_for(lambda index=index: groups.queued == index)
+            # One at a time, so the queue's order is the list's; none is taken while the gate is held.
+            _wait_for(lambda index=index: groups.queued == index + 1)
         yield results
     for thread in threads:
         thread.join(timeout=60)
@@ -126,7 +126,7 @@ def test_upserts_that_queue_together_go_as_one_group_and_store_what_one_by_one_w
         pass
 
     assert results.errors == {}
-    assert groups.sizes == {1: 1, len(upserts) - 1: 1}
+    assert groups.sizes == {len(upserts): 1}
     partition = _partition(engine)
     assert partition == _one_by_one(tmp_path, upserts)
     assert len(partition) == 4
@@ -155,8 +155,8 @@ def test_each_caller_gets_its_own_record_and_only_the_events_about_its_profiles(
         pass
 
     assert results.errors == {}
-    # The first went alone; the other three together.
-    assert groups.sizes[3] == 1
+    # The four together (the two upserts before them went alone).
+    assert groups.sizes == {1: 2, 4: 1}
     joined, resent_marco, created, resent_giulia = (results.applied[i] for i in range(4))
     assert joined.record.profile_id == before[giulia.key]
     assert [(e.type, e.profile_id) for e in joined.events] == [("profile.updated", before[giulia.key])]
@@ -185,8 +185,8 @@ def test_two_versions_of_one_record_never_share_a_group_and_the_later_one_wins(e
         pass
 
     assert results.errors == {}
-    # c1 alone, then c2 (older) with c3, then c2 (newer) in a group of its own.
-    assert groups.sizes == {1: 2, 2: 1}
+    # c1, c2 (older) and c3 together, then c2 (newer) in a group of its own.
+    assert groups.sizes == {3: 1, 1: 1}
     assert results.applied[1].record.status == "created"
     assert results.applied[2].record.status == "updated"
     with Session(engine) as session:
@@ -229,3 +229,36 @@ def test_a_group_that_cannot_get_the_write_lock_in_time_answers_busy_to_each_cal
     assert len({id(error) for error in results.errors.values()}) == len(upserts)  # one per caller
     assert _profile_ids(engine) == {}
     assert groups.queued == 0
+
+
+def test_a_retried_write_applies_the_group_it_took_the_first_time(engine: Engine,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    groups = UpsertGroups(engine=engine, config=CONFIG)
+    in_transaction = ingest.in_transaction
+    attempts: list[int] = []
+
+    class _RetryError(Exception):
+        pass
+
+    def retried_once(engine: Engine, work: Callable[[Session], Any], **kwargs: Any) -> Any:
+        """Run ``work`` in a transaction that is rolled back, as a deadlock would, then again for real."""
+        def first(session: Session) -> None:
+            work(session)
+            raise _RetryError
+
+        attempts.append(1)
+        with pytest.raises(_RetryError):
+            in_transaction(engine, first, **kwargs)
+        return in_transaction(engine, work, **kwargs)
+
+    monkeypatch.setattr(ingest, "in_transaction", retried_once)
+    upserts = _people(2)
+
+    with _queued_behind_the_gate(engine, groups, upserts) as results:
+        pass
+
+    assert results.errors == {}
+    assert len(attempts) == 1
+    assert groups.sizes == {len(upserts): 1}
+    assert sorted(_profile_ids(engine)) == sorted(prepared.key for prepared in upserts)
+    assert all(results.applied[i].record.status == "created" for i in range(len(upserts)))
