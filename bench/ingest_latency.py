@@ -9,7 +9,8 @@
    request leaves at its scheduled time whether or not earlier ones have answered, so a slow
    server cannot hide its queueing), then lookups by email at ``--lookup-rate`` per second.
 4. Prints p50/p95/p99/max latency and the error count of each phase, and the CPU time the server
-   and the client spent per request (they share the cores).
+   and the client spent per request (they share the cores; PostgreSQL's own processes, which do
+   too, are not counted).
 
 Upserts are realistic: a record of a random person of the data set, re-sent by another channel
 with a new id (so it joins an existing profile and re-resolves its component).
@@ -78,7 +79,8 @@ async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, re
     """Send ``request(i)`` at ``rate`` per second for ``seconds``; return latencies and errors.
 
     Also prints the CPU time the server (process ``server`` and its workers) and this client spent
-    per request: both share the machine's cores, so together they say how near it is to saturation.
+    per request: both share the machine's cores, so together they say how near it is to saturation
+    (on SQLite; a PostgreSQL server's processes share them too, uncounted).
 
     Open loop: request ``i`` is due at ``i / rate`` and its latency counts from then, so time spent
     waiting for one of the ``concurrency`` connections (a server that cannot keep up) is included

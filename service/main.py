@@ -9,6 +9,7 @@ first access, PEP 562).
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,9 @@ from service.upsert_groups import UpsertGroups
 
 __all__ = ["create_app", "openapi_json"]
 
+# Objects allocated between two collections of the youngest generation (CPython's default: 700).
+_GC_YOUNG_THRESHOLD = 50_000
+
 DESCRIPTION = (
     "Throughline resolves partial customer records from every channel (CRM, newsletter, SMS, store, "
     "web, LinkedIn) into one golden profile per real person. Every error has the body "
@@ -49,6 +53,20 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _tune_garbage_collector() -> None:
+    """Collect the youngest generation every 50,000 allocations rather than CPython's 700.
+
+    With the default, full collections came often and each paused the whole process, with the
+    write lock held whenever the pause caught the process's writer in a write, so every upsert
+    queued meanwhile waited too. In process, 3,000 upserts on contacts-50k ran 7 full collections
+    (0.64 s in all, the longest 162 ms) by default, and none with this threshold; served at 200
+    upserts/s on SQLite (``bench/ingest_latency.py``), p99 went from 150-227 ms to 68-73 ms.
+    Reference cycles are still collected, only later.
+    """
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(max(young, _GC_YOUNG_THRESHOLD), middle, oldest)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -56,6 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         require_migrated(engine)
         preload()  # reference data now, so that the first requests do not wait for it
+        _tune_garbage_collector()
         app.state.engine = engine
         app.state.upserts = UpsertGroups(engine=engine, config=app.state.resolver_config, metrics=app.state.metrics,
                                          max_group=settings.upsert_group_max,
