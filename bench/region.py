@@ -36,6 +36,7 @@ from resolvers.normalize.record import preload
 from resolvers.region import Region
 from service import ingest
 from service.db import SQLITE_IMMEDIATE, make_engine
+from service.main import tune_garbage_collector
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 
@@ -71,6 +72,7 @@ def main() -> int:
     args = parser.parse_args()
     bodies = _bodies(args.records, args.upserts)
     preload()
+    tune_garbage_collector()  # as a server process runs: the default's full collections would be in the tail
     engine = make_engine(args.database)
     config = ResolverConfig()
     regions: list[Region] = []

@@ -34,7 +34,7 @@ from service.routes import api_keys, audit_log, changes, exports, imports, links
 from service.settings import Settings, get_settings
 from service.upsert_groups import UpsertGroups
 
-__all__ = ["create_app", "openapi_json"]
+__all__ = ["create_app", "openapi_json", "tune_garbage_collector"]
 
 # Objects allocated between two collections of the youngest generation (CPython's default: 700).
 _GC_YOUNG_THRESHOLD = 50_000
@@ -53,7 +53,7 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _tune_garbage_collector() -> None:
+def tune_garbage_collector() -> None:
     """Collect the youngest generation every 50,000 allocations rather than CPython's 700.
 
     With the default, full collections came often and each paused the whole process, with the
@@ -74,7 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         require_migrated(engine)
         preload()  # reference data now, so that the first requests do not wait for it
-        _tune_garbage_collector()
+        tune_garbage_collector()
         app.state.engine = engine
         app.state.upserts = UpsertGroups(engine=engine, config=app.state.resolver_config, metrics=app.state.metrics,
                                          max_group=settings.upsert_group_max,
