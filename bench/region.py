@@ -36,7 +36,7 @@ from resolvers.normalize.record import preload
 from resolvers.region import Region
 from service import ingest
 from service.db import SQLITE_IMMEDIATE, make_engine
-from service.main import tune_garbage_collector
+from service.gc_tuning import tune_garbage_collector
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 

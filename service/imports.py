@@ -57,6 +57,7 @@ from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
+from service.gc_tuning import tune_garbage_collector
 from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
@@ -156,6 +157,7 @@ _WORKER_CONFIG: list[ResolverConfig] = []
 def _init_worker(config: ResolverConfig) -> None:
     _WORKER_CONFIG[:] = [config]
     preload()
+    tune_garbage_collector()
 
 
 def _detail(field: str, value: Any, reason: str) -> dict[str, Any]:
@@ -388,7 +390,7 @@ class ImportRunner:
                                    prepare=lambda chunks: bulk.bounded_map(pool, _prepare_rows, chunks, ahead=ahead)):
                     return False
         # Fresh processes: the staging workers' caches of normalized values are of no use to resolving.
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=tune_garbage_collector) as pool:
             self._apply(job_id, spool=spool,
                         resolve_all=lambda tasks: bulk.bounded_map(pool, bulk.resolve_task, tasks, ahead=ahead))
         return True

@@ -9,7 +9,6 @@ first access, PEP 562).
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +25,7 @@ from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
 from service.dependencies import refuse_duplicate_keys, refuse_nul_characters
 from service.errors import install_error_handlers
+from service.gc_tuning import tune_garbage_collector
 from service.imports import ImportRunner, JobSettings
 from service.logs import RequestLogMiddleware
 from service.metrics import Metrics, MetricsMiddleware, make_metrics, observe_import
@@ -34,10 +34,7 @@ from service.routes import api_keys, audit_log, changes, exports, imports, links
 from service.settings import Settings, get_settings
 from service.upsert_groups import UpsertGroups
 
-__all__ = ["create_app", "openapi_json", "tune_garbage_collector"]
-
-# Objects allocated between two collections of the youngest generation (CPython's default: 700).
-_GC_YOUNG_THRESHOLD = 50_000
+__all__ = ["create_app", "openapi_json"]
 
 DESCRIPTION = (
     "Throughline resolves partial customer records from every channel (CRM, newsletter, SMS, store, "
@@ -51,20 +48,6 @@ def _version() -> str:
         return version("throughline")
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "0.0.0"
-
-
-def tune_garbage_collector() -> None:
-    """Collect the youngest generation every 50,000 allocations rather than CPython's 700.
-
-    With the default, full collections came often and each paused the whole process, with the
-    write lock held whenever the pause caught the process's writer in a write, so every upsert
-    queued meanwhile waited too. In process, 3,000 upserts on contacts-50k ran 7 full collections
-    (0.64 s in all, the longest 162 ms) by default, and none with this threshold; served at 200
-    upserts/s on SQLite (``bench/ingest_latency.py``), p99 went from 150-227 ms to 68-73 ms.
-    Reference cycles are still collected, only later.
-    """
-    young, middle, oldest = gc.get_threshold()
-    gc.set_threshold(max(young, _GC_YOUNG_THRESHOLD), middle, oldest)
 
 
 @asynccontextmanager
