@@ -80,8 +80,8 @@ def test_requests_build_no_routes_so_apps_in_threads_cannot_race_on_warning_filt
 
 def test_a_started_server_collects_young_garbage_every_50000_allocations_not_700(
         make_client: Callable[..., TestClient]) -> None:
-    # At CPython's 700, full collections paused a server process for 60-160 ms every few seconds under load,
-    # with the write lock held when its writer was there (upsert p99 150-230 ms at 200/s, 68-73 ms without).
+    # At CPython's 700, full collections paused a server process for 60-160 ms about every 1.5 s of upserting,
+    # with the write lock held when its writer was there (upsert p99 150-227 ms at 200/s, 68-73 ms without).
     before = gc.get_threshold()
     gc.set_threshold(700, *before[1:])
     try:
