@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import ROOT, api_key, fresh_database, running_server
+from harness import ROOT, api_key, fresh_database, running_server, tree_stats
 
 from service.db import migrate
 
@@ -39,23 +39,7 @@ DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "record
 
 def _tree_rss(pid: int) -> int:
     """Return the summed resident memory (bytes) of a process and its descendants."""
-    children: dict[int, list[int]] = defaultdict(list)
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            children[int(fields[1])].append(int(entry.name))
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        total += rss.get(current, 0)
-        stack.extend(children.get(current, []))
-    return total
+    return sum(int(fields[21]) for fields in tree_stats(pid)) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _partition(pairs: list[tuple[tuple[str, str], str]]) -> set[frozenset[tuple[str, str]]]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ if str(ROOT) not in sys.path:
 from service import keys  # noqa: E402
 from service.db import make_engine, migrate  # noqa: E402
 
-__all__ = ["ROOT", "api_key", "cpu_seconds", "fresh_database", "running_server"]
+__all__ = ["ROOT", "api_key", "cpu_seconds", "fresh_database", "running_server", "tree_stats"]
 
 
 @contextmanager
@@ -61,39 +62,38 @@ def api_key(database: str, scopes: Sequence[str] = ("read", "write")) -> str:
     return key
 
 
-def _children() -> dict[int, list[int]]:
-    """Return the child process ids of every process, from ``/proc`` (Linux)."""
-    children: dict[int, list[int]] = {}
+def tree_stats(pid: int) -> list[list[str]]:
+    """Return the ``/proc/<pid>/stat`` fields after the command name (Linux) of ``pid`` and its live descendants.
+
+    Index 1 is the parent's id, 11 and 12 the user and system CPU ticks, 21 the resident pages.
+    """
+    stats: dict[int, list[str]] = {}
+    children: dict[int, list[int]] = defaultdict(list)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue  # gone meanwhile
-        parent = int(stat.rpartition(")")[2].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    return children
+        stats[int(entry.name)] = fields
+        children[int(fields[1])].append(int(entry.name))
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        if current in stats:
+            found.append(stats[current])
+            pending += children[current]
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
     """Return the CPU seconds (user and system) that process ``pid`` and its live descendants have used.
 
-    Read from ``/proc`` (Linux only): a benchmark prints it to show what each request costs the
-    server, apart from the client's share of the same cores.
+    A benchmark prints it to show what each request costs the server, apart from the client's share
+    of the same cores.
     """
-    ticks = os.sysconf("SC_CLK_TCK")
-    children = _children()
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        pending += children.get(current, [])
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+    return sum(int(fields[11]) + int(fields[12]) for fields in tree_stats(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
