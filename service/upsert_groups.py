@@ -22,7 +22,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -132,9 +131,11 @@ class UpsertGroups:
         self._queue[:] = rest
         return group
 
-    def _taken(self) -> list[_Waiting]:
-        with self._condition:
-            return self._take()
+    def _fill(self, group: list[_Waiting]) -> None:
+        """Take the next group off the queue into ``group``, unless it holds one already."""
+        if not group:
+            with self._condition:
+                group.extend(self._take())
 
     def _run(self) -> None:
         """Take the next group once the write lock is held, apply it and finish each of its upserts.
@@ -143,7 +144,7 @@ class UpsertGroups:
         """
         group: list[_Waiting] = []
         try:
-            self._apply(group, take=self._taken)
+            self._apply(group)
         except BaseException as error:
             # Not an error of the write (those are each upsert's own): no caller may wait forever.
             for waiting in group:
@@ -151,8 +152,8 @@ class UpsertGroups:
                     waiting.finish(error=RuntimeError(f"the upsert's group was interrupted: {error!r}"))
             raise
 
-    def _apply(self, group: list[_Waiting], *, take: Callable[[], list[_Waiting]] | None = None) -> None:
-        """Apply ``group`` in one transaction; with ``take``, the group is what ``take`` gives once the lock is held.
+    def _apply(self, group: list[_Waiting]) -> None:
+        """Apply ``group`` in one transaction; an empty one is filled from the queue once the lock is held.
 
         A group taken in the transaction is taken once, however often the transaction is retried.
         """
@@ -163,8 +164,7 @@ class UpsertGroups:
         wait = oldest - time.monotonic()
 
         def work(session: Session) -> ingest.ChangeOutcome:
-            if take is not None and not group:
-                group.extend(take())
+            self._fill(group)
             return ingest.apply_change(session, upserts=[waiting.prepared for waiting in group], config=self.config)
 
         try:
@@ -172,8 +172,7 @@ class UpsertGroups:
                 raise BusyError(f"the database was busy with other writes for {self.wait_seconds:g} s; retry later")
             outcome = ingest.in_transaction(self.engine, work, wait=wait)
         except Exception as error:  # noqa: BLE001 - each caller gets its own upsert's error
-            if not group and take is not None:
-                group.extend(take())  # the lock was never held: the upserts waiting now wait no longer
+            self._fill(group)  # when the lock was never held: the upserts waiting now wait no longer
             if len(group) == 1:
                 group[0].finish(error=error)
             elif isinstance(error, BusyError):
