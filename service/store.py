@@ -24,6 +24,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
     bindparam,
     delete,
     exists,
@@ -37,6 +38,9 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel.sql.sqltypes import AutoString
@@ -184,8 +188,8 @@ def _driver_insert(table: Any, columns: tuple[str, ...], dialect: str,
                                   for name in compiled.positiontup or ())
 
 
-# The prebuilt statements ``_rows`` runs are compiled once per dialect and list length, with
-# positional parameters, and run on the driver's cursor: SQLAlchemy's execution path (cache key,
+# The prebuilt statements ``_rows`` runs are compiled once per dialect and list length (once in all
+# on PostgreSQL, which takes the list as an array), with positional parameters, and run on the driver's cursor: SQLAlchemy's execution path (cache key,
 # rendering the expanding list, result rows) cost more than SQLite took to answer, and a change
 # runs about twenty of them. Only statements whose columns the drivers return as SQLAlchemy would
 # (integers and text) take this path.
@@ -198,29 +202,60 @@ def _plain(statement: Select[Any]) -> bool:
     return all(isinstance(column.type, Integer | String | AutoString) for column in statement.selected_columns)
 
 
+# What fills a placeholder of a driver statement (``_DriverStatement.template``).
+_ITEM, _LIST_ITSELF, _CONSTANT = range(3)
+
+
 class _DriverStatement(NamedTuple):
     """A prebuilt statement as the driver's SQL for one list length, and how to fill its placeholders."""
 
     sql: str
-    # Per placeholder, in order: (True, i) for the list's i-th value, (False, v) for a constant v.
-    # None when the placeholders are exactly the list's values, in order.
-    template: tuple[tuple[bool, Any], ...] | None
+    # Per placeholder, in order: (_ITEM, i) for the list's i-th value, (_LIST_ITSELF, None) for the
+    # whole list (an array), (_CONSTANT, v) for a constant v. None when the placeholders are
+    # exactly the list's values, in order.
+    template: tuple[tuple[int, Any], ...] | None
 
     def parameters(self, batch: list[Any]) -> list[Any]:
         if self.template is None:
             return batch
-        return [batch[value] if from_list else value for from_list, value in self.template]
+        return [batch[value] if kind == _ITEM else batch if kind == _LIST_ITSELF else value
+                for kind, value in self.template]
+
+
+def _as_array(element: Any, **_: Any) -> ColumnElement[bool] | None:
+    """Return ``column = ANY(:values)`` for ``column IN :values`` (``_LIST``); None for any other element."""
+    if (isinstance(element, BinaryExpression) and element.operator is operators.in_op
+            and isinstance(element.right, BindParameter) and element.right.key == _LIST.key):
+        return element.left == any_(bindparam(_LIST.key, type_=postgresql.ARRAY(element.left.type)))
+    return None
+
+
+@cache
+def _array_sql(statement: Select[Any]) -> _DriverStatement:
+    """Return ``statement`` as psycopg's SQL with its list as one array parameter (PostgreSQL)."""
+    as_array = cast(Select[Any], replacement_traverse(statement, {}, _as_array))
+    compiled = as_array.compile(dialect=_POSITIONAL_DIALECTS["postgresql"])
+    return _DriverStatement(compiled.string, tuple(
+        (_LIST_ITSELF, None) if name == _LIST.key else (_CONSTANT, compiled.params[name])
+        for name in compiled.positiontup or ()))
 
 
 @lru_cache(maxsize=4096)
 def _driver_sql(statement: Select[Any], dialect: str, size: int) -> _DriverStatement:
-    """Return ``statement`` as the driver's SQL for a list of ``size`` values."""
+    """Return ``statement`` as the driver's SQL for a list of ``size`` values.
+
+    PostgreSQL takes the list as one array (``= ANY``), so that one text serves every length:
+    psycopg prepares a statement it has run five times, and then PostgreSQL neither parses nor
+    plans it again (with a list, each length was a new text, parsed and planned at every run).
+    """
+    if dialect == "postgresql":
+        return _array_sql(statement)
     # Compiled with the list 0..size-1, each of its placeholders' values is its index in the list.
     compiled = statement.params(values=list(range(size))).compile(dialect=_POSITIONAL_DIALECTS[dialect])
     expanded = compiled.construct_expanded_state()
-    template = tuple((name.startswith("values_"), expanded.parameters[name])
-                     for name in expanded.positiontup or ())
-    in_order = template == tuple((True, index) for index in range(size))
+    template = tuple((_ITEM, expanded.parameters[name]) if name.startswith("values_")
+                     else (_CONSTANT, expanded.parameters[name]) for name in expanded.positiontup or ())
+    in_order = template == tuple((_ITEM, index) for index in range(size))
     return _DriverStatement(expanded.statement, None if in_order else template)
 
 

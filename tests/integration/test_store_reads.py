@@ -105,3 +105,17 @@ def test_reads_by_record_key_find_every_key_of_several_sources_through_the_index
             assert "SCAN" not in plan, plan
             assert "SEARCH records" in plan, plan
     engine.dispose()
+
+
+def test_postgresql_runs_a_batched_read_as_one_prepared_statement_whatever_the_list_length(postgres_url: str) -> None:
+    # A change runs about twenty of these reads, over lists of every length: were each length its
+    # own text, PostgreSQL would parse and plan every one of them anew.
+    engine = make_engine(postgres_url)
+    with Session(engine) as session:
+        for length in range(1, 9):
+            store.key_counts(session, keys=[f"email:person.{n}@example-mail.org" for n in range(length)])
+        prepared = session.connection().exec_driver_sql(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ("%FROM record_keys%",)).all()
+    engine.dispose()
+    assert len(prepared) == 1, prepared
+    assert "ANY" in prepared[0][0]
