@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from service.progress import ApplyProgressFile
+from service.routes.exports import in_chunks
 from tests.api.helpers import (
     feed,
     golden_mismatches,
@@ -328,6 +331,22 @@ def test_exports_stream_every_assignment_and_every_live_profile(importer: TestCl
     assert sorted(p["profile_id"] for p in profiles) == sorted({row["profile_id"] for row in assignments})
     for golden in profiles:
         assert golden == importer.get(f"/v1/profiles/{golden['profile_id']}").json()
+
+
+@given(lines=st.lists(st.binary(min_size=1, max_size=40).map(lambda b: b + b"\n"), max_size=60),
+       size=st.integers(min_value=1, max_value=200))
+def test_export_lines_are_sent_whole_in_order_in_chunks_of_at_least_the_size(lines: list[bytes], size: int) -> None:
+    chunks = list(in_chunks(iter(lines), size=size))
+
+    assert b"".join(chunks) == b"".join(lines)
+    assert all(len(chunk) >= size for chunk in chunks[:-1])
+    # Every chunk ends where a line ends.
+    ends = set()
+    offset = 0
+    for line in lines:
+        offset += len(line)
+        ends.add(offset)
+    assert {sum(len(c) for c in chunks[:i + 1]) for i in range(len(chunks))} <= ends
 
 
 def test_an_import_counts_its_lines_in_the_metrics(importer: TestClient) -> None:
