@@ -191,8 +191,8 @@ def _driver_insert(table: Any, columns: tuple[str, ...], dialect: str,
 # The prebuilt statements ``_rows`` runs are compiled once per dialect and list length (once in
 # all on PostgreSQL, which takes the list as an array), with positional parameters, and run on the
 # driver's cursor: SQLAlchemy's execution path (cache key, rendering the expanding list, result
-# rows) cost more than SQLite took to answer, and a change runs about twenty of them. Only statements whose columns the drivers return as SQLAlchemy would
-# (integers and text) take this path.
+# rows) cost more than SQLite took to answer, and a change runs about twenty of them. Only
+# statements whose columns the drivers return as SQLAlchemy would (integers and text) take this path.
 _POSITIONAL_DIALECTS = {"sqlite": sqlite.dialect(paramstyle="qmark"),
                         "postgresql": postgresql_psycopg.dialect(paramstyle="format")}  # type: ignore[no-untyped-call]
 
