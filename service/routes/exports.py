@@ -7,7 +7,7 @@ memory; each export is written to the audit log (who exported what, never a valu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,31 +17,16 @@ from sqlmodel import Session
 
 from service import audit, queries
 from service.dependencies import EngineDep, ReadKey
+from service.routes.ndjson import ndjson_response
 from service.routes.responses import ERRORS
 
-__all__ = ["in_chunks", "router"]
-
-CHUNK_BYTES = 1 << 16
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
 
 def _ndjson(description: str) -> dict[int | str, dict[str, Any]]:
     return {**ERRORS, 200: {"description": description, "content": {"application/x-ndjson": {}}}}
-
-
-def in_chunks(lines: Iterable[bytes], *, size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Yield ``lines`` joined, in order, into chunks of at least ``size`` bytes (the last one may be shorter)."""
-    chunk: list[bytes] = []
-    held = 0
-    for line in lines:
-        chunk.append(line)
-        held += len(line)
-        if held >= size:
-            yield b"".join(chunk)
-            chunk, held = [], 0
-    if chunk:
-        yield b"".join(chunk)
 
 
 def _assignment_lines(engine: Engine) -> Iterator[bytes]:
@@ -63,7 +48,7 @@ def export_assignments(engine: EngineDep, principal: ReadKey) -> StreamingRespon
     """Stream every record's profile id as NDJSON, in the order records were first stored."""
     audit.record_now(engine, actor=principal.key_id, request_id=principal.request_id, action="export",
                      target="assignments")
-    return StreamingResponse(in_chunks(_assignment_lines(engine)), media_type="application/x-ndjson")
+    return ndjson_response(_assignment_lines(engine))
 
 
 @router.get("/profiles", response_class=StreamingResponse,
@@ -72,4 +57,4 @@ def export_profiles(engine: EngineDep, principal: ReadKey) -> StreamingResponse:
     """Stream every live golden profile as NDJSON, in profile id order."""
     audit.record_now(engine, actor=principal.key_id, request_id=principal.request_id, action="export",
                      target="profiles")
-    return StreamingResponse(in_chunks(_profile_lines(engine)), media_type="application/x-ndjson")
+    return ndjson_response(_profile_lines(engine))

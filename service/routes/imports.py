@@ -19,6 +19,7 @@ from service.body_limit import BodyTooLargeError
 from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
 from service.progress import read_apply_progress
+from service.routes.ndjson import ndjson_response
 from service.routes.responses import ERRORS
 from service.schemas import (
     ErrorDetail,
@@ -136,4 +137,4 @@ def get_import_errors(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) ->
             for entry in imports.job_errors(session, job_id=import_id):
                 yield (json.dumps(entry, ensure_ascii=False) + "\n").encode()
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return ndjson_response(lines())

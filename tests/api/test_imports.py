@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from service.progress import ApplyProgressFile
-from service.routes.exports import in_chunks
+from service.routes.ndjson import in_chunks
 from tests.api.helpers import (
     feed,
     golden_mismatches,
