@@ -32,11 +32,11 @@ from sqlmodel import Session
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
+from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.region import Region
 from service import ingest
 from service.db import SQLITE_IMMEDIATE, make_engine
-from service.gc_tuning import tune_garbage_collector
 
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from resolvers.config import ResolverConfig
+from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
 from resolvers.records import RecordKey, record_from_csv_row
 
@@ -85,6 +86,7 @@ def _write(path: Path, order: Sequence[RecordKey], assignment: dict[RecordKey, s
 
 
 def _resolve_command(args: argparse.Namespace) -> int:
+    tune_garbage_collector()  # before the workers fork, so that they inherit it
     config = ResolverConfig(default_region=args.default_region.upper())
     started = time.perf_counter()
     batch = normalize_rows(_rows(Path(args.input)), config=config, workers=args.workers)

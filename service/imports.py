@@ -53,11 +53,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
+from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.records import record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
-from service.gc_tuning import tune_garbage_collector
 from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 

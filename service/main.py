@@ -19,13 +19,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import Engine
 
 from resolvers.config import ResolverConfig
+from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from service.auth import AuthMiddleware, KeyCache
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
 from service.dependencies import refuse_duplicate_keys, refuse_nul_characters
 from service.errors import install_error_handlers
-from service.gc_tuning import tune_garbage_collector
 from service.imports import ImportRunner, JobSettings
 from service.logs import RequestLogMiddleware
 from service.metrics import Metrics, MetricsMiddleware, make_metrics, observe_import
