@@ -73,11 +73,8 @@ def _at(ordered: list[float], q: float) -> float:
 
 def _percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return _at(ordered, q)
-
-    return f"p50 {at(0.50):6.1f} ms  p95 {at(0.95):6.1f} ms  p99 {at(0.99):6.1f} ms  max {ordered[-1] * 1000:6.1f} ms"
+    return (f"p50 {_at(ordered, 0.50):6.1f} ms  p95 {_at(ordered, 0.95):6.1f} ms  p99 {_at(ordered, 0.99):6.1f} ms  "
+            f"max {ordered[-1] * 1000:6.1f} ms")
 
 
 async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, request: Any,
@@ -93,7 +90,8 @@ async def _steady(client: aiohttp.ClientSession, rate: float, seconds: float, re
     rather than hidden. Waiting on a semaphore keeps the client cheap on a 2-core machine.
     """
     latencies: list[float] = []
-    # By the 10 s window the request was due in: a tail made at the start (caches filling) shows apart.
+    # By the 10 s window the request was due in: a stall (caches filling at the start, a periodic
+    # pause) then shows apart from a steady tail.
     windows: dict[int, list[float]] = defaultdict(list)
     errors = 0
     failures: Counter[str] = Counter()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -335,18 +336,18 @@ def test_exports_stream_every_assignment_and_every_live_profile(importer: TestCl
 
 @given(lines=st.lists(st.binary(min_size=1, max_size=40).map(lambda b: b + b"\n"), max_size=60),
        size=st.integers(min_value=1, max_value=200))
-def test_export_lines_are_sent_whole_in_order_in_chunks_of_at_least_the_size(lines: list[bytes], size: int) -> None:
+def test_streamed_lines_are_sent_whole_in_order_in_chunks_cut_once_they_reach_the_size(lines: list[bytes],
+                                                                                      size: int) -> None:
     chunks = list(in_chunks(iter(lines), size=size))
 
     assert b"".join(chunks) == b"".join(lines)
-    assert all(len(chunk) >= size for chunk in chunks[:-1])
-    # Every chunk ends where a line ends.
-    ends = set()
-    offset = 0
-    for line in lines:
-        offset += len(line)
-        ends.add(offset)
-    assert {sum(len(c) for c in chunks[:i + 1]) for i in range(len(chunks))} <= ends
+    line_ends = list(accumulate(len(line) for line in lines))
+    chunk_ends = list(accumulate(len(chunk) for chunk in chunks))
+    assert set(chunk_ends) <= set(line_ends)  # no line is split
+    for start, end in zip([0, *chunk_ends], chunk_ends, strict=False):
+        # A chunk holds at least the size (but the last) and is cut at the first line end that reaches it.
+        assert end - start >= size or end == chunk_ends[-1]
+        assert all(inner - start < size for inner in line_ends if start < inner < end)
 
 
 def test_an_import_counts_its_lines_in_the_metrics(importer: TestClient) -> None:
