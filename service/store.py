@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     and_,
     any_,
     bindparam,
@@ -223,10 +224,15 @@ class _DriverStatement(NamedTuple):
 
 
 def _as_array(element: Any, **_: Any) -> ColumnElement[bool] | None:
-    """Return ``column = ANY(:values)`` for ``column IN :values`` (``_LIST``); None for any other element."""
+    """Return ``column = ANY(:values)`` for ``column IN :values`` (``_LIST``); None for any other element.
+
+    The array is of text, not of the column's ``VARCHAR(n)``: casting to that would cut a longer
+    value to ``n`` characters, and it would then match a stored value it only begins with.
+    """
     if (isinstance(element, BinaryExpression) and element.operator is operators.in_op
             and isinstance(element.right, BindParameter) and element.right.key == _LIST.key):
-        return element.left == any_(bindparam(_LIST.key, type_=postgresql.ARRAY(element.left.type)))
+        item = Text() if isinstance(element.left.type, String | AutoString) else element.left.type
+        return element.left == any_(bindparam(_LIST.key, type_=postgresql.ARRAY(item)))
     return None
 
 

@@ -19,6 +19,7 @@ from resolvers import RecordIn
 from resolvers.config import ResolverConfig
 from service import ingest, store
 from service.db import make_engine
+from service.tables import ProfileRow
 
 RECORDS = 1_200  # more than two batches of store._CHUNK
 
@@ -119,3 +120,17 @@ def test_postgresql_runs_a_batched_read_as_one_prepared_statement_whatever_the_l
     engine.dispose()
     assert len(prepared) == 1, prepared
     assert "ANY" in prepared[0][0]
+
+
+def test_a_batched_read_matches_whole_values_only_whatever_the_column_length(database_url: str) -> None:
+    # Profile ids are at most 40 characters; a longer value asked for must not match by its first 40.
+    engine = make_engine(database_url)
+    longest = "p_" + "a" * 38
+    now = datetime(2026, 1, 1)
+    with Session(engine) as session:
+        session.add(ProfileRow(id=longest, status="active", golden='{"profile_id": "longest"}', created_at=now,
+                               updated_at=now))
+        session.commit()
+        assert store.active_goldens(session, profile_ids=[longest + "zz", "p_unknown"], limit=5) == []
+        assert store.active_goldens(session, profile_ids=[longest], limit=5) == ['{"profile_id": "longest"}']
+    engine.dispose()
