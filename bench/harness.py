@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 from service import keys  # noqa: E402
 from service.db import make_engine, migrate  # noqa: E402
 
-__all__ = ["ROOT", "api_key", "cpu_seconds", "fresh_database", "running_server", "tree_stats"]
+__all__ = ["ROOT", "api_key", "cpu_seconds", "fresh_database", "quantile", "running_server", "tree_stats"]
 
 
 @contextmanager
@@ -60,6 +60,11 @@ def api_key(database: str, scopes: Sequence[str] = ("read", "write")) -> str:
     finally:
         engine.dispose()
     return key
+
+
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """Return the ``q`` quantile (0 to 1) of sorted values: the value at rank ``q * len``, the last at most."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def tree_stats(pid: int) -> list[list[str]]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from harness import ROOT, api_key, cpu_seconds, fresh_database, running_server
+from harness import ROOT, api_key, cpu_seconds, fresh_database, quantile, running_server
 from sqlalchemy import make_url
 
 from resolvers import RecordIn
@@ -68,7 +68,7 @@ def _load(url: str, records: list[dict[str, Any]]) -> None:
 
 def _at(ordered: list[float], q: float) -> float:
     """Return the ``q`` quantile of sorted latencies in seconds, in milliseconds."""
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    return quantile(ordered, q) * 1000
 
 
 def _percentiles(samples: list[float]) -> str:

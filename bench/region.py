@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT
+from harness import ROOT, quantile
 from sqlmodel import Session
 
 from resolvers import RecordIn
@@ -43,12 +43,9 @@ DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "record
 
 def _spread(values: list[float], unit: str = "") -> str:
     ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return (f"mean {statistics.mean(ordered):.1f}{unit}  p50 {at(0.5):.1f}{unit}  p90 {at(0.9):.1f}{unit}  "
-            f"p99 {at(0.99):.1f}{unit}  max {ordered[-1]:.1f}{unit}")
+    return (f"mean {statistics.mean(ordered):.1f}{unit}  p50 {quantile(ordered, 0.5):.1f}{unit}  "
+            f"p90 {quantile(ordered, 0.9):.1f}{unit}  p99 {quantile(ordered, 0.99):.1f}{unit}  "
+            f"max {ordered[-1]:.1f}{unit}")
 
 
 def _bodies(path: Path, count: int) -> list[dict[str, Any]]:
