@@ -60,7 +60,8 @@ def _batch_partition(path: Path, scratch: Path) -> set[frozenset[tuple[str, str]
 def _run(database: str, args: argparse.Namespace, scratch: Path) -> None:
     key = api_key(database)
     settings = {"THROUGHLINE_IMPORT_DIR": str(scratch / "spool"), "THROUGHLINE_IMPORT_WORKERS": str(args.workers),
-                "THROUGHLINE_IMPORT_CHUNK_LINES": str(args.chunk_lines)}
+                "THROUGHLINE_IMPORT_CHUNK_LINES": str(args.chunk_lines),
+                "THROUGHLINE_LOG_LEVEL": args.server_log_level}
     with running_server(database, settings=settings) as (server, base):
         peak = 0
         done = threading.Event()
@@ -118,6 +119,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk-lines", type=int, default=5000, help="THROUGHLINE_IMPORT_CHUNK_LINES for the server")
     parser.add_argument("--report-every", type=float, default=60, help="seconds between progress lines")
+    parser.add_argument("--server-log-level", default="WARNING",
+                        help="the server's log level (INFO logs how long each step of the import took)")
     parser.add_argument("--no-compare", dest="compare", action="store_false",
                         help="skip the comparison with the batch CLI")
     parser.add_argument("--keep", type=Path, help="import into this new SQLite file and keep it (for bench/region.py)")

@@ -17,9 +17,11 @@ The steps follow ``ingest.apply_change`` with the whole file as the change:
 4. resolve the parts batch by batch — in the import's worker processes when it has them, which
    also make each cluster's golden profile — and store each batch with ``ingest.apply_resolution``,
    the code every real-time change ends with;
-5. write the candidate keys of every stored record at once, in record order
+5. write the candidate keys of every stored record at once, in the order of one of their indexes
    (``store.write_staged_keys``): nothing the apply reads needs them before, and written batch
    by batch they landed on random pages of the key indexes.
+
+Each step's time is logged at INFO, and the runner (``service.imports``) logs the commit's.
 
 Resolving independent parts apart gives the clusters resolving them together would, so the result
 is the one the same records upserted one by one give (ARCHITECTURE.md, property 8). Memory stays
@@ -29,8 +31,11 @@ bounded by a batch plus one small index entry per staged record.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,6 +64,8 @@ from service.ingest import (
 from service.schemas import golden_json_without_id, profile_facts_from_json
 
 __all__ = ["ResolveAll", "ResolveTask", "Resolved", "apply_staged", "bounded_map", "resolve_task", "resolve_with"]
+
+log = logging.getLogger(__name__)
 
 Partition = tuple[tuple[RecordKey, ...], ...]
 Pairs = list[tuple[RecordKey, RecordKey]]
@@ -243,6 +250,14 @@ def _record_writer(session: Session, batch: _Batch, plan: _Plan, now: datetime) 
     return write
 
 
+@contextmanager
+def _step(import_id: str, name: str) -> Iterator[None]:
+    """Log how long one step of applying an import took (INFO): where a long import's time goes."""
+    started = time.perf_counter()
+    yield
+    log.info("import %s: %s in %.1f s", import_id, name, time.perf_counter() - started)
+
+
 def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, batch_records: int,
                  resolve_all: ResolveAll, on_progress: Callable[[int, int], None] | None = None) -> ChangeOutcome:
     """Apply every record an import has staged, in the open transaction, and remove them from staging.
@@ -253,18 +268,21 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
     """
     now = utc_now()
     outcome = ChangeOutcome()
-    index = list(store.staged_index(session, import_id=import_id))
+    with _step(import_id, "read the staged index"):
+        index = list(store.staged_index(session, import_id=import_id))
     changed = [row for row in index if row.stored_hash != row.content_hash]
     outcome.records.extend(RecordOutcome((row.source, row.source_record_id), "unchanged", row.stored_profile)
                            for row in index if row.stored_hash == row.content_hash)
     del index
     if changed:
         total, applied = len(changed), 0
-        plan = _plan(session, changed=changed, config=config)
-        del changed
-        parts = _parts(plan.nodes, crowded=plan.crowded, must=plan.links["must"])
-        batches = _batches(plan.nodes, parts, size=batch_records)
-        del parts
+        with _step(import_id, f"planned {total:,} changed records"):
+            plan = _plan(session, changed=changed, config=config)
+            del changed
+        with _step(import_id, f"split {len(plan.nodes):,} records into batches"):
+            parts = _parts(plan.nodes, crowded=plan.crowded, must=plan.links["must"])
+            batches = _batches(plan.nodes, parts, size=batch_records)
+            del parts
         database = session.connection().engine.url.render_as_string(hide_password=False)
         contexts: deque[_Batch] = deque()
         store.begin_staged_writes(session)
@@ -274,21 +292,25 @@ def apply_staged(session: Session, *, import_id: str, config: ResolverConfig, ba
                 contexts.append(batch)
                 yield _task(batch, plan, database=database, config=config)
 
-        for resolved in resolve_all(tasks()):
-            batch = contexts.popleft()
-            changed_here = {n.key: None for n in batch.nodes if n.staged is not None}
-            apply_resolution(session, outcome=outcome,
-                             rows={n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored},
-                             changed=changed_here,
-                             write_records=_record_writer(session, batch, plan, now), deletes=(),
-                             resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(), disabled_keys=()),
-                             config=config, now=now,
-                             goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
-            if on_progress is not None:
-                applied += len(changed_here)
-                on_progress(applied, total)
-        store.write_staged_keys(session)
-    store.delete_staged(session, import_id=import_id)
+        with _step(import_id, f"resolved and stored {len(batches):,} batches"):
+            for resolved in resolve_all(tasks()):
+                batch = contexts.popleft()
+                changed_here = {n.key: None for n in batch.nodes if n.staged is not None}
+                apply_resolution(session, outcome=outcome,
+                                 rows={n.key: plan.stored[n.key] for n in batch.nodes if n.key in plan.stored},
+                                 changed=changed_here,
+                                 write_records=_record_writer(session, batch, plan, now), deletes=(),
+                                 resolution=Resolution(clusters=resolved.clusters, edges=(), refused=(),
+                                                       disabled_keys=()),
+                                 config=config, now=now,
+                                 goldens=dict(zip(resolved.clusters, resolved.goldens, strict=True)))
+                if on_progress is not None:
+                    applied += len(changed_here)
+                    on_progress(applied, total)
+        with _step(import_id, "wrote the candidate keys"):
+            store.write_staged_keys(session)
+    with _step(import_id, "emptied the staging table"):
+        store.delete_staged(session, import_id=import_id)
     return outcome
 
 

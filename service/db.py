@@ -23,6 +23,7 @@ from service.write_gate import WriteGate, lock_file_of
 __all__ = [
     "MIGRATIONS_DIR",
     "SQLITE_IMMEDIATE",
+    "SQLITE_UNCHECKED_FOREIGN_KEYS",
     "WRITE_GATE",
     "WRITE_WAIT",
     "WRITE_WAIT_SECONDS",
@@ -70,6 +71,10 @@ WRITE_GATE = "throughline_write_gate"
 # Execution option asking a SQLite transaction to take the write lock at BEGIN (``BEGIN IMMEDIATE``).
 SQLITE_IMMEDIATE = "throughline_sqlite_immediate"
 
+# Execution option asking a SQLite transaction not to check foreign keys row by row (``_begin_sqlite``).
+SQLITE_UNCHECKED_FOREIGN_KEYS = "throughline_sqlite_unchecked_foreign_keys"
+_FOREIGN_KEYS_ON = "throughline_foreign_keys_on"  # a DBAPI connection's setting, in its pool record's info
+
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Turn on WAL (readers do not block the writer) and foreign keys (off by default in SQLite).
@@ -82,6 +87,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> Non
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    connection_record.info[_FOREIGN_KEYS_ON] = True
 
 
 def _begin_sqlite(connection: Any) -> None:
@@ -89,9 +95,16 @@ def _begin_sqlite(connection: Any) -> None:
 
     Without it, two transactions that both read and then write would each read the old state and the
     second write would silently lose the first one's change (or fail with "database is locked").
+
+    A transaction asked for with ``SQLITE_UNCHECKED_FOREIGN_KEYS`` runs with foreign keys off (SQLite
+    changes the setting only between transactions); the next one without it turns them on again.
     """
-    immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    checked = not options.get(SQLITE_UNCHECKED_FOREIGN_KEYS, False)
+    if connection.info.get(_FOREIGN_KEYS_ON) is not checked:
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if checked else 'OFF'}")
+        connection.info[_FOREIGN_KEYS_ON] = checked
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(SQLITE_IMMEDIATE, False) else "BEGIN")
 
 
 def make_engine(url: str | URL, *, write_wait_seconds: float = WRITE_WAIT_SECONDS) -> Engine:

@@ -744,8 +744,10 @@ _KEYS_OF_STAGED = {
 }
 _INSERT_WRITTEN_KEYS = (
     "INSERT INTO record_keys (record_id, key) SELECT w.record_id, j.value FROM bulk_written w "
-    "JOIN import_records s ON s.id = w.staged_id CROSS JOIN {keys} ORDER BY w.record_id, j.value"
+    "JOIN import_records s ON s.id = w.staged_id CROSS JOIN {keys} ORDER BY {order}"
 )
+# Below this many records written, the key index by record is never rebuilt (``write_staged_keys``).
+_REBUILD_FROM_RECORDS = 50_000
 
 
 def _fill(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -790,7 +792,34 @@ def write_staged(session: Session, *, assignments: Sequence[tuple[int, RecordKey
 
 
 def write_staged_keys(session: Session) -> None:
-    """Write the keys of every record ``write_staged`` stored since ``begin_staged_writes``, in record order."""
+    """Write the keys of every record ``write_staged`` stored since ``begin_staged_writes``.
+
+    The rows go in the order of the index they would otherwise land on at random: by record, so
+    that each foreign-key check finds its record on the page the last one did; on SQLite with
+    foreign keys unchecked (``ingest.in_transaction``), by key, the table's primary key. When such
+    a write is at least as large as what is stored already, the index by record is dropped first and
+    built again after, by sorting (SQLite's DDL is transactional, and readers keep their snapshot).
+    A million records' 6 million keys took 35-42 s in record order with foreign keys checked, and
+    17 s this way (``bench/bulk_import.py --server-log-level INFO`` logs each step).
+    """
     connection = session.connection()
-    connection.execute(text(_INSERT_WRITTEN_KEYS.format(keys=_KEYS_OF_STAGED[connection.dialect.name])))
+    dialect = connection.dialect.name
+    by_key = dialect == "sqlite" and not connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    insert = text(_INSERT_WRITTEN_KEYS.format(keys=_KEYS_OF_STAGED[dialect],
+                                              order="j.value, w.record_id" if by_key else "w.record_id, j.value"))
+    if by_key and _outnumbers_stored(connection):
+        index = next(index for index in _KEYS.indexes if index.name == "ix_record_keys_record_id")
+        index.drop(connection)
+        connection.execute(insert)
+        index.create(connection)
+    else:
+        connection.execute(insert)
     connection.exec_driver_sql("DELETE FROM bulk_written")
+
+
+def _outnumbers_stored(connection: Connection) -> bool:
+    """Return whether the records written since ``begin_staged_writes`` are many, and at least as many as the rest."""
+    written = int(connection.exec_driver_sql("SELECT count(*) FROM bulk_written").scalar_one())
+    if written < _REBUILD_FROM_RECORDS:
+        return False
+    return 2 * written >= int(connection.execute(select_columns(func.count()).select_from(_RECORDS)).scalar_one())

@@ -15,8 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from resolvers.blocking import record_keys
+from service import store
 from service.progress import ApplyProgressFile
 from service.routes.ndjson import in_chunks
+from service.stored_state import match_form
 from tests.api.helpers import (
     feed,
     golden_mismatches,
@@ -208,6 +211,53 @@ def test_an_import_that_changes_stored_records_re_resolves_what_they_touched(imp
     assert golden_mismatches(database_url) == []
     stored_keys, expected_keys = index_keys(database_url)
     assert stored_keys == expected_keys
+
+
+def _keys_by_record(url: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """Return the stored ``(source, source_record_id, key)`` rows, and those the stored records should have."""
+    with open_engine(url) as engine, engine.connect() as connection:
+        stored = set(connection.execute(text(
+            "SELECT r.source, r.source_record_id, k.key FROM record_keys k JOIN records r ON r.id = k.record_id")))
+        records = list(connection.execute(text('SELECT source, source_record_id, "match" FROM records')))
+    expected = {(source, record_id, key) for source, record_id, match in records
+                for key in record_keys(match_form(match))}
+    return {tuple(row) for row in stored}, expected  # type: ignore[misc]
+
+
+def _schema_version(url: str) -> int | None:
+    """Return SQLite's schema version (it grows with every schema change); None on PostgreSQL."""
+    if not url.startswith("sqlite"):
+        return None
+    with open_engine(url) as engine, engine.connect() as connection:
+        return int(connection.exec_driver_sql("PRAGMA schema_version").scalar_one())
+
+
+@pytest.mark.parametrize("rebuild_from", [1, 10**9])
+def test_an_import_writes_each_record_s_keys_whether_it_rebuilds_the_key_index_or_not(
+        importer: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch, rebuild_from: int) -> None:
+    # On SQLite, an import writing at least as many records as are stored (and at least
+    # ``rebuild_from``) drops the index of keys by record and builds it again after its keys.
+    monkeypatch.setattr(store, "_REBUILD_FROM_RECORDS", rebuild_from)
+    put(importer, "web/w1", person("First3", "Last3", email="first3.last3@example-mail.org"))
+    put(importer, "web/w2", person("Ines", "Moreau", email="ines.moreau@example-mail.org"))
+    before = _schema_version(database_url)
+
+    large = run_import(importer, ndjson(people(6)), NDJSON)
+    after_large = _schema_version(database_url)
+    small = run_import(importer, ndjson([person("Ines", "Moreau", source="shop", source_record_id="o99",
+                                                phone="+33 6 12 34 56 78")]), NDJSON)  # 1 record of 9
+
+    assert (large["state"], small["state"]) == ("succeeded", "succeeded")
+    stored, expected = _keys_by_record(database_url)
+    assert stored == expected
+    assert len({(source, record_id) for source, record_id, _ in stored}) == 9
+    assert stored_partition(database_url) == resolved_partition(database_url)
+    if before is not None:  # SQLite: the index was rebuilt for the large import only, and is there
+        assert (after_large != before, _schema_version(database_url) != after_large) == (rebuild_from == 1, False)
+        with open_engine(database_url) as engine, engine.connect() as connection:
+            indexes = {row[1] for row in connection.exec_driver_sql("PRAGMA index_list(record_keys)")}
+            assert "ix_record_keys_record_id" in indexes
+            assert list(connection.exec_driver_sql("PRAGMA foreign_key_check")) == []
 
 
 def test_an_import_keeps_the_stewards_links(importer: TestClient, database_url: str) -> None:

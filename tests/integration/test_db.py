@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlmodel import Session
 
 from service.db import current_revision, head_revision, is_migrated, make_engine, migrate, require_migrated
 from service.errors import DatabaseNotMigratedError
+from service.ingest import in_transaction
 
 
 @pytest.fixture(params=["unmigrated_sqlite_url", pytest.param("unmigrated_postgres_url", marks=pytest.mark.postgres)])
@@ -64,6 +66,26 @@ def test_sqlite_connections_use_wal_and_enforce_foreign_keys(unmigrated_sqlite_u
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_write_that_skips_foreign_key_checks_leaves_them_on_for_the_next_transactions(
+        unmigrated_sqlite_url: str) -> None:
+    engine = make_engine(unmigrated_sqlite_url)
+
+    def setting(session: Session) -> tuple[int, int]:
+        connection = session.connection()
+        return (int(connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one()),
+                id(connection.connection.dbapi_connection))
+
+    try:
+        unchecked, first = in_transaction(engine, setting, check_foreign_keys=False)
+        checked, second = in_transaction(engine, setting)
+        with Session(engine) as session:
+            read, third = setting(session)
+    finally:
+        engine.dispose()
+    assert (unchecked, checked, read) == (0, 1, 1)
+    assert first == second == third  # the same pooled connection each time
 
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
