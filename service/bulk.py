@@ -34,7 +34,7 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,16 +159,13 @@ def _parts(nodes: Sequence[_Node], *, crowded: set[str], must: Pairs) -> list[li
             i = parent[i]
         return i
 
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # the first node holding each key
+    for i, node in enumerate(nodes):
+        for key in [*node.keys, f"\x00profile:{node.profile}"] if node.profile else node.keys:
+            holder = first.setdefault(key, i)
+            if holder != i and key not in crowded:
+                parent[find(i)] = find(holder)
     position = {node.key: i for i, node in enumerate(nodes)}
-    joins: Iterable[tuple[str, int]] = (
-        (key, i) for i, node in enumerate(nodes)
-        for key in [*(k for k in node.keys if k not in crowded), *([f"\x00profile:{node.profile}"] if node.profile
-                                                                    else [])])
-    for key, i in joins:
-        holder = first.setdefault(key, i)
-        if holder != i:
-            parent[find(i)] = find(holder)
     for a, b in must:
         if a in position and b in position:
             parent[find(position[a])] = find(position[b])
@@ -203,6 +200,14 @@ class _Plan:
     links: dict[str, Pairs]
 
 
+def _crowded(*, delta: Mapping[str, int], stored: Mapping[str, int], config: ResolverConfig) -> set[str]:
+    """Return the keys held by more records than their bound once the change is in (stored count plus delta)."""
+    least = min(config.max_name_block, config.max_identifier_group)  # no key's bound is lower
+    over = {key for key, count in delta.items() if count + stored.get(key, 0) > least}
+    over |= {key for key, count in stored.items() if count > least and key not in delta}
+    return {key for key in over if delta.get(key, 0) + stored.get(key, 0) > key_bound(key, config)}
+
+
 def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverConfig) -> _Plan:
     """Find what the changed staged records affect, and the final count of every key (steps 2 and 3)."""
     nodes = [_Node(key=(row.source, row.source_record_id), keys=json.loads(row.keys), staged=row.id,
@@ -220,8 +225,7 @@ def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverC
     nodes += [_Node(key=key, keys=affected.keys.get(row.id, []), stored_id=row.id, profile=row.profile_id)
               for key, row in sorted(stored.items()) if row.id not in replaced]
     # Every key of every record here was counted (a staged key, or a key of a loaded record).
-    crowded = {key for key in set(delta) | set(affected.counts)
-               if affected.counts.get(key, 0) + delta.get(key, 0) > key_bound(key, config)}
+    crowded = _crowded(delta=delta, stored=affected.counts, config=config)
     links = link_pairs(session, keys=[node.key for node in nodes]) if link_kinds else {"must": [], "cannot": []}
     existing = {(row.source, row.source_record_id): row.stored_id for row in changed if row.stored_id is not None}
     return _Plan(nodes=nodes, stored=stored, existing=existing, crowded=crowded, links=links)
