@@ -9,9 +9,12 @@ a scan that finds nothing proves something.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 
 from tests.api.helpers import (
     cells_containing,
@@ -21,6 +24,7 @@ from tests.api.helpers import (
     index_keys,
     last_seq,
     link,
+    open_engine,
     person,
     profile,
     profile_id_of,
@@ -171,3 +175,32 @@ def test_a_merged_away_id_of_an_erased_person_answers_410(client: TestClient) ->
     assert client.get(f"/v1/profiles/{survivor}").status_code == 410
     assert client.get(f"/v1/profiles/{absorbed}", follow_redirects=False).status_code == 410
     assert client.get("/v1/records/sms/b").status_code == 404
+
+
+def _sqlite_file_bytes(url: str) -> bytes:
+    """Checkpoint a SQLite database's write-ahead log into its file (emptying the log); return its bytes, lowercased."""
+    with open_engine(url) as engine, engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        assert busy == 0
+    path = Path(make_url(url).database or "")
+    wal = path.with_name(path.name + "-wal")
+    return (path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).lower()
+
+
+def test_an_erased_record_leaves_no_byte_of_its_values_in_the_sqlite_file(client: TestClient, sqlite_url: str,
+                                                                          database_url: str) -> None:
+    # Rows are gone at once, but the bytes of a deleted row stay in the file's free space unless
+    # SQLite overwrites them (``secure_delete``, which every connection turns on).
+    if database_url != sqlite_url:
+        pytest.skip("a PostgreSQL server's files are not the service's to read")
+    someone_else(client)
+    put(client, "crm/erase-me-7731", ottavina())
+    values = [value.lower().encode() for value in OTTAVINA_VALUES]
+    stored = _sqlite_file_bytes(sqlite_url)
+    assert [value for value in values if value not in stored] == [], "precondition: the file holds every value"
+
+    assert client.delete("/v1/records/crm/erase-me-7731").status_code == 200
+
+    erased = _sqlite_file_bytes(sqlite_url)
+    assert [value for value in values if value in erased] == []
+    assert b"marco.verdi" in erased

@@ -58,12 +58,13 @@ def test_a_database_migrated_by_a_newer_version_is_reported_as_such(empty_url: s
         require_migrated(engine)
 
 
-def test_sqlite_connections_use_wal_and_enforce_foreign_keys(unmigrated_sqlite_url: str) -> None:
+def test_sqlite_connections_use_wal_enforce_foreign_keys_and_delete_securely(unmigrated_sqlite_url: str) -> None:
     engine = make_engine(unmigrated_sqlite_url)
     try:
         with engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
     finally:
         engine.dispose()
 
