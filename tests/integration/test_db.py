@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import Engine, text
@@ -87,6 +88,27 @@ def test_a_write_that_skips_foreign_key_checks_leaves_them_on_for_the_next_trans
         engine.dispose()
     assert (unchecked, checked, read) == (0, 1, 1)
     assert first == second == third  # the same pooled connection each time
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_used_at_once_by_many_threads_stay_open_for_the_next_requests(
+        postgres_url: str) -> None:
+    # Each connection is a PostgreSQL server process: one closed after use and opened again for the
+    # next request costs a process start (with SQLAlchemy's default pool of 5, the 6th connection on).
+    engine = make_engine(postgres_url)
+
+    def backends() -> set[int]:
+        with ExitStack() as stack:
+            connections = [stack.enter_context(engine.connect()) for _ in range(12)]
+            return {int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+                    for connection in connections}
+
+    try:
+        first, second = backends(), backends()
+    finally:
+        engine.dispose()
+    assert len(first) == 12
+    assert second == first
 
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
