@@ -68,7 +68,7 @@ SQLITE_POOL_SIZE = 40
 # PostgreSQL connections kept open per process, and opened past them at most (so one per request
 # thread). With the default pool of 5, the connections past it were closed after each use and opened
 # again, a new server process each time: at 500 lookups/s from 32 clients, lookups' p99 was 4.2-8.3 s
-# and upserts' 0.5-4.5 s (at 200/s), against 33 ms and 270 ms with this pool. Two server processes
+# and upserts' 0.5-4.5 s (at 200/s), against 33-56 ms and 270-327 ms with this pool. Two server processes
 # keep at most 40 idle connections open (PostgreSQL's default max_connections is 100).
 POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 20
