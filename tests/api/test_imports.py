@@ -216,12 +216,12 @@ def test_an_import_that_changes_stored_records_re_resolves_what_they_touched(imp
 def _keys_by_record(url: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
     """Return the stored ``(source, source_record_id, key)`` rows, and those the stored records should have."""
     with open_engine(url) as engine, engine.connect() as connection:
-        stored = set(connection.execute(text(
-            "SELECT r.source, r.source_record_id, k.key FROM record_keys k JOIN records r ON r.id = k.record_id")))
+        stored = {(source, record_id, key) for source, record_id, key in connection.execute(text(
+            "SELECT r.source, r.source_record_id, k.key FROM record_keys k JOIN records r ON r.id = k.record_id"))}
         records = list(connection.execute(text('SELECT source, source_record_id, "match" FROM records')))
     expected = {(source, record_id, key) for source, record_id, match in records
                 for key in record_keys(match_form(match))}
-    return {tuple(row) for row in stored}, expected  # type: ignore[misc]
+    return stored, expected
 
 
 def _schema_version(url: str) -> int | None:
