@@ -13,7 +13,6 @@ corroborate or contradict.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from datetime import date
 from enum import IntEnum
 from functools import lru_cache
 from typing import cast
+
+import orjson
 
 from resolvers.normalize.address import PostalAddress
 from resolvers.normalize.names import PersonName
@@ -297,7 +298,7 @@ def from_wire(wire: Wire, *, index: int) -> MatchRecord:
 
 def wire_to_json(wire: Wire) -> str:
     """Return a wire tuple as compact JSON (for storage)."""
-    return json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(wire).decode()
 
 
 def wire_from_json(text: str) -> Wire:
@@ -308,7 +309,7 @@ def wire_from_json(text: str) -> Wire:
     decoded by every change that reads them, and by every batch of a bulk import).
     """
     (key, observed, name, identifiers, born, company_keys, domains, city, postal, street, country, linkedin,
-     exclusive, work_emails, certain_nationals, letters, keys) = json.loads(text)
+     exclusive, work_emails, certain_nationals, letters, keys) = orjson.loads(text)
     if name is not None:
         first, last, middle, first_key, first_tokens, last_tokens, initial_only, ambiguous = name
         name = (first, last, middle, first_key, tuple(first_tokens), tuple(last_tokens), initial_only, ambiguous)

@@ -30,7 +30,6 @@ bounded by a batch plus one small index entry per staged record.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter, defaultdict, deque
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -210,7 +210,7 @@ def _crowded(*, delta: Mapping[str, int], stored: Mapping[str, int], config: Res
 
 def _plan(session: Session, *, changed: list[store.StagedKey], config: ResolverConfig) -> _Plan:
     """Find what the changed staged records affect, and the final count of every key (steps 2 and 3)."""
-    nodes = [_Node(key=(row.source, row.source_record_id), keys=json.loads(row.keys), staged=row.id,
+    nodes = [_Node(key=(row.source, row.source_record_id), keys=orjson.loads(row.keys), staged=row.id,
                    profile=row.stored_profile) for row in changed]
     replaced = {row.stored_id for row in changed if row.stored_id is not None}
     old_keys = store.keys_of_records(session, ids=replaced)

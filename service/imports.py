@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
@@ -215,7 +216,7 @@ def _prepare_rows(rows: Sequence[Row]) -> list[Outcome]:
         results.append(store.StagedRecord(
             line=number, source=record.source, source_record_id=record.source_record_id,
             content_hash=prepared.content_hash, raw=prepared.raw, observed_at=prepared.observed_at,
-            normalized=prepared.normalized, match=prepared.match_json, keys=json.dumps(prepared.keys)))
+            normalized=prepared.normalized, match=prepared.match_json, keys=orjson.dumps(prepared.keys).decode()))
     return results
 
 

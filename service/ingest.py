@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -50,7 +51,7 @@ from resolvers.region import change_region
 from service import store
 from service.db import SQLITE_IMMEDIATE, SQLITE_UNCHECKED_FOREIGN_KEYS, WRITE_GATE, WRITE_WAIT, WRITE_WAIT_SECONDS
 from service.errors import BusyError
-from service.schemas import golden_json, normalized_record_public, profile_facts_from_json, with_profile_id
+from service.schemas import golden_json, normalized_record_json, profile_facts_from_json, with_profile_id
 from service.stored_state import DatabaseState, match_form
 from service.tables import LinkRow, RecordRow
 from service.write_gate import GateTimeoutError, WriteGate
@@ -126,9 +127,21 @@ class ChangeOutcome:
 
 
 def content_hash(raw: dict[str, Any]) -> str:
-    """Return a hash of a record's content, independent of key order: equal content, equal hash."""
+    """Return a hash of a record's content, independent of key order: equal content, equal hash.
+
+    The canonical text is the standard library's: the hashes stored by earlier versions must hold
+    (``orjson`` writes some numbers differently, ``1e16`` for ``1e+16``).
+    """
     canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _raw_json(raw: dict[str, Any]) -> str:
+    """Return a record's body as JSON text, for storage (equal as JSON to what was sent)."""
+    try:
+        return orjson.dumps(raw).decode()
+    except orjson.JSONEncodeError:  # an integer past 64 bits, which JSON allows
+        return json.dumps(raw, ensure_ascii=False)
 
 
 def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig, with_facts: bool = True) -> Prepared:
@@ -140,9 +153,9 @@ def prepare(raw: dict[str, Any], record: RecordIn, *, config: ResolverConfig, wi
     normalized = normalize_record(record, default_region=config.default_region)
     match = match_record(normalized, index=-1, multi_valued=config.multi_valued_namespaces)
     observed = record.observed_at
-    return Prepared(key=record.key, content_hash=content_hash(raw), raw=json.dumps(raw, ensure_ascii=False),
+    return Prepared(key=record.key, content_hash=content_hash(raw), raw=_raw_json(raw),
                     observed_at=observed.replace(tzinfo=None) if observed else None,
-                    normalized=normalized_record_public(normalized).model_dump_json(),
+                    normalized=normalized_record_json(normalized),
                     match_json=wire_to_json(to_wire(match)), keys=tuple(record_keys(match)),
                     facts=profile_facts(normalized) if with_facts else None, issues=normalized.issues,
                     match=match)

@@ -19,6 +19,7 @@ RAW_BODIES: list[tuple[str, dict[str, Any]]] = [
                        attributes={"note": "emoji 🎉 and 中文", "rtl": "שלום"})),
     ("nested attributes", {"attributes": {"utm": {"source": "snapchat", "tags": ["a", "b", {"deep": [1, 2.5]}]},
                                           "step": 3, "ratio": 0.1, "tiny": 1e-7, "big": 12345678901234567890,
+                                          "past 64 bits": 123456789012345678901234567890, "exp": 1e16,
                                           "flag": True, "nothing": None, "empty": {}, "list": []}}),
     ("unusable values kept as sent", {"email": "not an email", "phone": "123", "country": "Narnia",
                                       "date_of_birth": "1990-02-30", "linkedin_url": "https://example.com/x"}),
