@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,10 +58,11 @@ from service.tables import LinkRow, RecordRow
 from service.write_gate import GateTimeoutError, WriteGate
 
 __all__ = ["Affected", "ChangeOutcome", "Prepared", "RecordOutcome", "RecordWriter", "add_link", "apply_change",
-           "apply_resolution", "closure", "content_hash", "in_transaction", "link_pairs", "prepare", "remove_link",
-           "stored_facts", "utc_now"]
+           "apply_resolution", "closure", "content_hash", "empty_write_ahead_log", "in_transaction", "link_pairs",
+           "prepare", "remove_link", "stored_facts", "utc_now"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 Cluster = tuple[RecordKey, ...]
 _RETRIES = 8
 # One lock per schema (tests and tenants may share a database): every write transaction holds it,
@@ -468,6 +470,32 @@ def in_transaction(engine: Engine, work: Callable[[Session], T], *, wait: float 
     except GateTimeoutError:
         raise BusyError(f"the database was busy with another write for {wait:g} s (a bulk import being "
                         "applied holds it until it is done); retry later") from None
+
+
+def empty_write_ahead_log(engine: Engine) -> bool:
+    """Copy SQLite's write-ahead log into the database file and truncate it; return whether it was done.
+
+    Called after an erasure: the log keeps each page a transaction wrote until a checkpoint lets
+    later writes go over it, so the pages that held an erased record would stay in it, where
+    ``secure_delete`` zeroes them only in the database file (ARCHITECTURE.md, property 7). The
+    checkpoint queues at the write gate as a write does, and waits for readers still on the log
+    as long as the engine's busy timeout: a reader that keeps its snapshot longer (an export being
+    streamed) leaves the log as it is, which is logged, and the next checkpoint that completes
+    empties it. PostgreSQL: nothing to do here (its files are the server's).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    options = engine.get_execution_options()
+    gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
+    try:
+        with gate.held(wait=float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS))), engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    except (GateTimeoutError, DBAPIError) as error:
+        log.warning("could not empty the write-ahead log after an erasure (%s)", type(error).__name__)
+        return False
+    if busy:
+        log.warning("could not empty the write-ahead log after an erasure: a reader still uses it")
+    return not busy
 
 
 def _one_writer(engine: Engine, work: Callable[[Session], T], *, wait: float, check_foreign_keys: bool) -> T:

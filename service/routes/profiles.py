@@ -103,5 +103,6 @@ def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDe
 
     started = time.perf_counter()
     keys, outcome = ingest.in_transaction(engine, work)
+    ingest.empty_write_ahead_log(engine)
     observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="erase_profile")
     return DeletionResponse(erased=[_key(k) for k in sorted(keys)], changes=[event_public(e) for e in outcome.events])

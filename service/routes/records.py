@@ -165,5 +165,6 @@ def delete_record(source: SourcePath, source_record_id: RecordIdPath, engine: En
 
     started = time.perf_counter()
     outcome = ingest.in_transaction(engine, work)
+    ingest.empty_write_ahead_log(engine)
     observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="erase_record")
     return DeletionResponse(erased=[f"{s}/{r}" for (s, r) in [key]], changes=[event_public(e) for e in outcome.events])

@@ -177,11 +177,15 @@ def test_a_merged_away_id_of_an_erased_person_answers_410(client: TestClient) ->
     assert client.get("/v1/records/sms/b").status_code == 404
 
 
-def _sqlite_file_bytes(url: str) -> bytes:
-    """Checkpoint a SQLite database's write-ahead log into its file (emptying the log); return its bytes, lowercased."""
-    with open_engine(url) as engine, engine.connect() as connection:
-        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-        assert busy == 0
+def _sqlite_file_bytes(url: str, *, checkpoint: bool = True) -> bytes:
+    """Return the bytes of a SQLite database's file and write-ahead log, lowercased.
+
+    ``checkpoint``: copy the log into the file first (emptying the log).
+    """
+    if checkpoint:
+        with open_engine(url) as engine, engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            assert busy == 0
     path = Path(make_url(url).database or "")
     wal = path.with_name(path.name + "-wal")
     return (path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).lower()
@@ -202,5 +206,26 @@ def test_an_erased_record_leaves_no_byte_of_its_values_in_the_sqlite_file(client
     assert client.delete("/v1/records/crm/erase-me-7731").status_code == 200
 
     erased = _sqlite_file_bytes(sqlite_url)
+    assert [value for value in values if value in erased] == []
+    assert b"marco.verdi" in erased
+
+
+@pytest.mark.parametrize("erase", ["record", "profile"])
+def test_an_erasure_leaves_no_byte_of_the_erased_values_in_the_sqlite_write_ahead_log(
+        client: TestClient, sqlite_url: str, database_url: str, erase: str) -> None:
+    # The log keeps every page a transaction wrote until it is checkpointed and written over: the
+    # pages that held the record before the erasure would stay there, in the service's own files.
+    if database_url != sqlite_url:
+        pytest.skip("a PostgreSQL server's files are not the service's to read")
+    someone_else(client)
+    profile_id = put(client, "crm/erase-me-7731", ottavina())["profile_id"]
+    values = [value.lower().encode() for value in OTTAVINA_VALUES]
+    assert [v for v in values if v not in _sqlite_file_bytes(sqlite_url, checkpoint=False)] == [], \
+        "precondition: the file and its log hold every value"
+
+    path = "/v1/records/crm/erase-me-7731" if erase == "record" else f"/v1/profiles/{profile_id}"
+    assert client.delete(path).status_code == 200
+
+    erased = _sqlite_file_bytes(sqlite_url, checkpoint=False)
     assert [value for value in values if value in erased] == []
     assert b"marco.verdi" in erased
