@@ -73,6 +73,11 @@ SQLITE_POOL_SIZE = 40
 POSTGRES_POOL_SIZE = 20
 POSTGRES_POOL_OVERFLOW = 20
 
+# The size SQLite cuts its write-ahead log back to once a checkpoint has copied it into the file.
+# Without a limit the log keeps the size of the largest transaction until the last connection closes:
+# several GB after a bulk import, every value the import wrote still in it.
+SQLITE_WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 # Engine execution option holding the ``WriteGate`` its write transactions queue at.
 WRITE_GATE = "throughline_write_gate"
 
@@ -87,6 +92,8 @@ _FOREIGN_KEYS_ON = "throughline_foreign_keys_on"  # a DBAPI connection's setting
 def _enable_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Turn on WAL (readers do not block the writer), foreign keys (off by default) and secure delete.
 
+    The write-ahead log is cut back to ``SQLITE_WAL_SIZE_LIMIT`` after each checkpoint.
+
     Secure delete overwrites what a delete frees with zeros, so that an erased record's bytes do not
     stay in the file's free space (ARCHITECTURE.md, property 7). Debian's SQLite has it on by
     default, others do not. It is also most of what emptying an import's staging table costs (at a
@@ -100,6 +107,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> Non
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_SIZE_LIMIT}")
     cursor.close()
     connection_record.info[_FOREIGN_KEYS_ON] = True
 

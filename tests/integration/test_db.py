@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
+from service import db
 from service.db import current_revision, head_revision, is_migrated, make_engine, migrate, require_migrated
 from service.errors import DatabaseNotMigratedError
 from service.ingest import in_transaction
@@ -68,6 +70,30 @@ def test_sqlite_connections_use_wal_enforce_foreign_keys_and_delete_securely(unm
             assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_sqlite_write_ahead_log_shrinks_back_after_a_transaction_larger_than_its_limit(
+        unmigrated_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite keeps the log as large as its largest transaction unless told a limit.
+    monkeypatch.setattr(db, "SQLITE_WAL_SIZE_LIMIT", 256 * 1024)
+    engine = make_engine(unmigrated_sqlite_url)
+    wal = Path(f"{make_url(unmigrated_sqlite_url).database}-wal")
+
+    def write(rows: int) -> Callable[[Session], None]:
+        return lambda session: session.connection().exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO filler SELECT randomblob(1000) FROM n", (rows,))
+
+    try:
+        in_transaction(engine, lambda session: session.connection().exec_driver_sql("CREATE TABLE filler (x)"))
+        in_transaction(engine, write(4000))  # about 4 MB, checkpointed when committed
+        grown = wal.stat().st_size
+        in_transaction(engine, write(1))  # begins the log anew, cut back to the limit
+        shrunk = wal.stat().st_size
+    finally:
+        engine.dispose()
+    assert grown > 4_000_000
+    assert shrunk <= 256 * 1024
 
 
 def test_a_write_that_skips_foreign_key_checks_leaves_them_on_for_the_next_transactions(
