@@ -80,12 +80,15 @@ def test_the_sqlite_write_ahead_log_shrinks_back_after_a_transaction_larger_than
     wal = Path(f"{make_url(unmigrated_sqlite_url).database}-wal")
 
     def write(rows: int) -> Callable[[Session], None]:
-        return lambda session: session.connection().exec_driver_sql(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
-            "INSERT INTO filler SELECT randomblob(1000) FROM n", (rows,))
+        def work(session: Session) -> None:
+            session.connection().exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+                "INSERT INTO filler SELECT randomblob(1000) FROM n", (rows,))
+        return work
 
     try:
-        in_transaction(engine, lambda session: session.connection().exec_driver_sql("CREATE TABLE filler (x)"))
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE filler (x)")
         in_transaction(engine, write(4000))  # about 4 MB, checkpointed when committed
         grown = wal.stat().st_size
         in_transaction(engine, write(1))  # begins the log anew, cut back to the limit
