@@ -452,6 +452,13 @@ def _lock_timed_out(error: DBAPIError) -> bool:
     return _sqlstate(error) == _LOCK_NOT_AVAILABLE or "database is locked" in str(error.orig)
 
 
+def _write_gate(engine: Engine) -> tuple[WriteGate, float]:
+    """Return the gate an engine's writes queue at (``db.make_engine``), and how long a write waits by default."""
+    options = engine.get_execution_options()
+    gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
+    return gate, float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS))
+
+
 def in_transaction(engine: Engine, work: Callable[[Session], T], *, wait: float | None = None,
                    check_foreign_keys: bool = True) -> T:
     """Run ``work`` in one write transaction, alone among writers (see the module doc), committed at the end.
@@ -461,9 +468,8 @@ def in_transaction(engine: Engine, work: Callable[[Session], T], *, wait: float 
     raises ``BusyError``. ``check_foreign_keys=False`` spares SQLite the check of every row's
     foreign keys, for a bulk write whose rows hold together by construction (PostgreSQL checks).
     """
-    options = engine.get_execution_options()
-    wait = float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS)) if wait is None else wait
-    gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
+    gate, default_wait = _write_gate(engine)
+    wait = default_wait if wait is None else wait
     try:
         with gate.held(wait=wait) as left:
             return _one_writer(engine, work, wait=left, check_foreign_keys=check_foreign_keys)
@@ -485,10 +491,9 @@ def empty_write_ahead_log(engine: Engine) -> bool:
     """
     if engine.dialect.name != "sqlite":
         return True
-    options = engine.get_execution_options()
-    gate: WriteGate = options.get(WRITE_GATE) or WriteGate()
+    gate, wait = _write_gate(engine)
     try:
-        with gate.held(wait=float(options.get(WRITE_WAIT, WRITE_WAIT_SECONDS))), engine.connect() as connection:
+        with gate.held(wait=wait), engine.connect() as connection:
             busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
     except (GateTimeoutError, DBAPIError) as error:
         log.warning("could not empty the write-ahead log after an erasure (%s)", type(error).__name__)

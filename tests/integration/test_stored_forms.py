@@ -56,12 +56,17 @@ def _records() -> list[dict[str, Any]]:
     return records
 
 
-def test_facts_read_from_the_stored_form_equal_the_facts_of_the_normalized_record() -> None:
-    config = ResolverConfig()
+def _dataset_records() -> list[dict[str, Any]]:
+    """Return the edge cases and contacts-2k; skip the test when the dataset is missing."""
     records = _records()
     if len(records) == len(EDGE_CASES):
         pytest.skip(f"the contacts-2k dataset is missing: {CONTACTS_2K}")
-    for raw in records:
+    return records
+
+
+def test_facts_read_from_the_stored_form_equal_the_facts_of_the_normalized_record() -> None:
+    config = ResolverConfig()
+    for raw in _dataset_records():
         record = RecordIn.model_validate(raw)
         prepared = ingest.prepare(raw, record, config=config)
 
@@ -73,10 +78,7 @@ def test_facts_read_from_the_stored_form_equal_the_facts_of_the_normalized_recor
 def test_the_stored_normalized_form_is_the_api_s_normalized_record_to_the_byte() -> None:
     """Storage writes the normalized form without building the API's model; the text is the model's JSON."""
     config = ResolverConfig()
-    records = _records()
-    if len(records) == len(EDGE_CASES):
-        pytest.skip(f"the contacts-2k dataset is missing: {CONTACTS_2K}")
-    for raw in records:
+    for raw in _dataset_records():
         normalized = normalize_record(RecordIn.model_validate(raw), default_region=config.default_region)
 
         assert normalized_record_json(normalized) == normalized_record_public(normalized).model_dump_json(), raw
