@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any, AnyStr, Generic, TypeVar, cast
 
 import orjson
 from pydantic import ValidationError
@@ -62,8 +62,8 @@ from service.errors import BusyError, validation_details
 from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
-__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "create_job", "job_errors", "new_spool_path",
-           "read_rows"]
+__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "create_job", "job_errors",
+           "new_spool_path", "read_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ Outcome = store.StagedRecord | tuple[int, list[dict[str, Any]]]
 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
-    """How a runner works: where spools live, lines per transaction, worker processes, lease length, apply cache."""
+    """How a runner works: where spools live, lines per transaction, worker processes, lease length, apply cache,
+    longest line read."""
 
     spool_dir: Path
     chunk_lines: int = 5000
@@ -89,6 +90,7 @@ class JobSettings:
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
     apply_cache_mib: int = 64
+    max_line_bytes: int = 1_048_576  # a longer line is rejected unread (``read_rows``)
 
 
 # --- creating a job -------------------------------------------------------------------------------
@@ -131,23 +133,105 @@ def _binary(raw: IO[bytes], encoding: str) -> IO[bytes]:
     return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if encoding == "gzip" else raw
 
 
-def read_rows(raw: IO[bytes], *, fmt: str, encoding: str) -> Iterator[Row]:
-    """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict)."""
+class LineTooLongError(ValueError):
+    """A line of the body is longer than a record may be: it was read past, not into memory."""
+
+
+class _Lines(Generic[AnyStr]):
+    """The lines of a stream (with their ends), each read only up to ``limit`` ``unit`` (bytes or characters).
+
+    A line ends at one of ``ends``; its length is counted without the line break (``newline``'s
+    characters). A longer line is read past in pieces and raises ``LineTooLongError`` in its
+    place; the next call goes on with the line after it. ``count`` is how many lines were read,
+    that one included. A file without line ends (or with ends the reader does not split on) is so
+    never held whole.
+    """
+
+    def __init__(self, readline: Callable[[int], AnyStr], *, limit: int, ends: tuple[AnyStr, ...], newline: AnyStr,
+                 unit: str) -> None:
+        self._readline: Callable[[int], AnyStr] = readline
+        self._ends: tuple[AnyStr, ...] = ends
+        self._newline: AnyStr = newline
+        self.limit, self.unit = limit, unit
+        self.count = 0
+
+    def __iter__(self) -> _Lines[AnyStr]:
+        return self
+
+    def __next__(self) -> AnyStr:
+        line = self._readline(self.limit + len(self._newline))
+        if not line:
+            raise StopIteration
+        self.count += 1
+        if len(line.rstrip(self._newline)) <= self.limit:
+            return line
+        while line and not line.endswith(self._ends):
+            line = self._readline(_SKIP_PIECE)
+        raise LineTooLongError(f"line {self.count} is longer than {self.limit:,} {self.unit}")
+
+
+_SKIP_PIECE = 65536
+
+
+def _too_long(lines: _Lines[Any]) -> dict[str, Any]:
+    return {"__error__": f"the line is longer than {lines.limit:,} {lines.unit}, the most one record may take "
+                         "(THROUGHLINE_MAX_BODY_BYTES); it was not read"}
+
+
+def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 1_048_576) -> Iterator[Row]:
+    """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
+
+    A line longer than ``max_line`` bytes (characters, for CSV) is an error row, read past without
+    being held; so is a CSV row the ``csv`` module cannot read. The rows after it are read on.
+    A CSV header that cannot be read raises: no row can be read without it.
+    """
     binary = _binary(raw, encoding)
     if fmt == "ndjson":
-        for number, line in enumerate(binary, start=1):
+        lines = _Lines(binary.readline, limit=max_line, ends=(b"\n",), newline=b"\r\n", unit="bytes")
+        while True:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except LineTooLongError:
+                yield lines.count, _too_long(lines)
+                continue
             if line.strip():
-                yield number, line
-        return
+                yield lines.count, line
+    # The csv module's own cap on a cell (131,072 characters) would end the job at a long cell: the
+    # line's cap is the one that holds, and a cell too long for a record is rejected by validation.
+    csv.field_size_limit(max(csv.field_size_limit(), max_line))
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.DictReader(text)
-    start = 2
-    for row in reader:
+    try:
+        yield from _csv_rows(_Lines(text.readline, limit=max_line, ends=("\n", "\r"), newline="\r\n",
+                                    unit="characters"))
+    finally:
+        # Closing the text layer (as it does when it is dropped) would close the caller's stream, whose
+        # position the caller reads after the last row (a plain CSV import failed at its end for it).
+        text.detach()
+
+
+def _csv_rows(lines: _Lines[str]) -> Iterator[Row]:
+    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does."""
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None:
+        return
+    while True:
+        start = lines.count + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except LineTooLongError:
+            yield start, _too_long(lines)
+            continue
+        except csv.Error as error:
+            yield start, {"__error__": f"the row cannot be read as CSV: {error}"}
+            continue
         if any(key is None for key in row):  # more cells than header columns
             yield start, {"__error__": "the row has more cells than the header has columns"}
         else:
             yield start, record_from_csv_row(row)
-        start = reader.line_num + 1
 
 
 # --- validating and normalizing chunks (in worker processes) --------------------------------------
@@ -404,7 +488,8 @@ class ImportRunner:
         staged: with worker processes the reader runs a few chunks ahead of staging.
         """
         with spool.open("rb") as raw:
-            rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding) if row[0] > resume)
+            rows = (row for row in read_rows(raw, fmt=fmt, encoding=encoding, max_line=self.settings.max_line_bytes)
+                    if row[0] > resume)
             read_to: deque[int] = deque()
 
             def cut(chunks: Iterator[list[Row]]) -> Iterator[list[Row]]:

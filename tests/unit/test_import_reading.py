@@ -1,0 +1,100 @@
+"""How an import reads its spooled body into rows (``service.imports.read_rows``): line numbers, long lines, CSV."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import tracemalloc
+
+import pytest
+
+from service.imports import read_rows
+
+LIMIT = 1000
+
+
+def _rows(body: bytes, *, fmt: str, encoding: str = "identity") -> list[tuple[int, object]]:
+    return list(read_rows(io.BytesIO(body), fmt=fmt, encoding=encoding, max_line=LIMIT))
+
+
+def _too_long(row: object) -> bool:
+    return isinstance(row, dict) and "longer than 1,000" in str(row.get("__error__"))
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+@pytest.mark.parametrize(("line_end", "last_end"), [(b"\n", b"\n"), (b"\r\n", b"\r\n"), (b"\n", b"")])
+def test_an_ndjson_line_longer_than_the_limit_is_an_error_row_and_the_lines_after_it_keep_their_numbers(
+        encoding: str, line_end: bytes, last_end: bytes) -> None:
+    lines = [b'{"a": 1}', b"x" * (LIMIT + 1), b"", b"y" * LIMIT, b'{"b": 2}', b"z" * (5 * LIMIT)]
+    body = line_end.join(lines) + last_end
+    rows = _rows(gzip.compress(body) if encoding == "gzip" else body, fmt="ndjson", encoding=encoding)
+
+    assert [number for number, _ in rows] == [1, 2, 4, 5, 6]  # the blank line 3 is no row
+    assert rows[0][1] == b'{"a": 1}' + line_end
+    assert _too_long(rows[1][1])
+    assert _too_long(rows[4][1])
+    assert rows[2][1] == b"y" * LIMIT + line_end  # at the limit, not counting the line break
+    assert rows[3][1] == b'{"b": 2}' + line_end
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])
+def test_a_csv_line_longer_than_the_limit_is_an_error_row_and_the_rows_after_it_keep_their_numbers(
+        line_end: str) -> None:
+    lines = ["source,source_record_id,first_name", "crm,1,Ann", "crm,2," + "b" * LIMIT, "crm,3,Bob", "",
+             'crm,4,"Cy', 'Lee"', "crm,5,Dee"]
+    rows = _rows(line_end.join(lines).encode() + line_end.encode(), fmt="csv")
+
+    assert [number for number, _ in rows] == [2, 3, 4, 5, 8]  # a record is numbered by the line it starts on
+    assert _too_long(rows[1][1])
+    assert [row["source_record_id"] for _, row in rows if isinstance(row, dict) and "__error__" not in row] == [
+        "1", "3", "4", "5"]
+
+
+def test_a_csv_cell_longer_than_the_csv_module_s_own_cap_is_read_for_validation_to_reject() -> None:
+    cell = "b" * 200_000  # over the csv module's default cap of 131,072 characters, which raised
+    body = f"source,source_record_id,first_name\ncrm,1,{cell}\ncrm,2,Bob\n".encode()
+
+    rows = list(read_rows(io.BytesIO(body), fmt="csv", encoding="identity", max_line=1_048_576))
+
+    assert [(number, row.get("first_name")) for number, row in rows if isinstance(row, dict)] == [
+        (2, cell), (3, "Bob")]
+
+
+def test_a_csv_row_the_csv_module_cannot_read_is_an_error_row_and_reading_goes_on() -> None:
+    # A quoted cell over many lines, each within the line limit, past the csv module's cap on a cell
+    # (process-wide: at least its default of 131,072 characters, raised by earlier reads to their limit).
+    cell_lines = ["b" * (LIMIT - 10)] * (max(csv.field_size_limit(), LIMIT) // (LIMIT - 10) + 5)
+    lines = ["source,source_record_id,first_name", "crm,1,Ann", 'crm,2,"' + cell_lines[0], *cell_lines[1:],
+             'end"', "crm,3,Bob"]
+    rows = _rows(("\n".join(lines) + "\n").encode(), fmt="csv")
+
+    assert rows[0] == (2, {"source": "crm", "source_record_id": "1", "first_name": "Ann"})
+    assert rows[1][0] == 3
+    assert "cannot be read as CSV" in str(rows[1][1]["__error__"])  # type: ignore[index]
+    assert rows[-1] == (len(lines), {"source": "crm", "source_record_id": "3", "first_name": "Bob"})
+
+
+def test_a_line_without_end_is_never_held_whole() -> None:
+    body = io.BytesIO(b'{"a": 1}\n' + b"x" * (32 * 1024 * 1024) + b'\n{"b": 2}\n')
+    tracemalloc.start()
+    try:
+        rows = list(read_rows(body, fmt="ndjson", encoding="identity", max_line=1_048_576))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert [number for number, _ in rows] == [1, 2, 3]
+    assert peak < 4 * 1024 * 1024  # the 32 MiB line was read past in pieces
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "csv"])
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_reading_leaves_the_body_stream_open_for_its_caller(fmt: str, encoding: str) -> None:
+    body = b"source,source_record_id\ncrm,1\n" if fmt == "csv" else b'{"a": 1}\n'
+    stream = io.BytesIO(gzip.compress(body) if encoding == "gzip" else body)
+
+    rows = list(read_rows(stream, fmt=fmt, encoding=encoding, max_line=LIMIT))
+
+    assert len(rows) == 1
+    assert stream.tell() == len(stream.getvalue())  # the import reads how far it got after the last row
