@@ -18,7 +18,8 @@ Errors raised by the service's own code::
 
 Errors of the web framework are mapped too: request validation → 422 ``validation_error`` (or 400
 ``malformed_json``, 415 ``unsupported_media_type``), HTTP errors → their status (404 ``not_found``,
-405 ``method_not_allowed``, 413 ``payload_too_large``, ...), anything else → 500 ``internal_error``
+405 ``method_not_allowed``, 413 ``payload_too_large``, ...), a database lock not free within the wait → 503
+``busy``, anything else → 500 ``internal_error``
 with a generic message, logged with its traceback (by route template: a raw path can hold personal values).
 """
 
@@ -34,10 +35,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from service.metrics import route_template
-from service.schemas import ErrorBody, ErrorDetail, ErrorResponse
+from service.schemas import ErrorBody, ErrorDetail, ErrorResponse, printable
 
 __all__ = [
     "BusyError",
@@ -55,7 +58,9 @@ __all__ = [
     "error_response",
     "install_error_handlers",
     "is_json_media_type",
+    "lock_timed_out",
     "service_error_response",
+    "sqlstate",
     "validation_details",
 ]
 
@@ -148,6 +153,20 @@ _HTTP_CODES = {
 }
 
 
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def sqlstate(error: DBAPIError) -> str | None:
+    """Return the SQLSTATE code a PostgreSQL error carries, if any."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def lock_timed_out(error: DBAPIError) -> bool:
+    """Whether the write lock was not free within the wait (SQLite's busy timeout, PostgreSQL's lock_timeout)."""
+    return sqlstate(error) == _LOCK_NOT_AVAILABLE or "database is locked" in str(error.orig)
+
+
 def error_response(
     *, status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = (),
     headers: Mapping[str, str] | None = None,
@@ -168,8 +187,7 @@ def _as_text(value: object) -> str | None:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError, RecursionError):
             text = type(value).__name__
-    # A lone surrogate cannot be written as UTF-8: show it replaced rather than fail the response.
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = printable(text)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
@@ -248,11 +266,29 @@ def _http_message(request: Request, exc: HTTPException) -> str:
     return default or "request failed"
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Return every method some route of the app answers on the request's path, sorted.
+
+    The router's own ``Allow`` names only the first route whose path matches, and each method of a
+    path is a route of its own (RFC 9110, section 15.5.6: a 405 lists every method the path supports).
+    """
+    path = request.url.path
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        pattern = getattr(context, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods |= set(context.methods or ())
+    return sorted(methods)
+
+
 async def _on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
     status = _http_status(exc.status_code)
     code = _HTTP_CODES.get(exc.status_code) or (status.name.lower() if status else "http_error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = ", ".join(allowed)
     return error_response(status_code=exc.status_code, code=code, message=_http_message(request, exc),
-                          headers=exc.headers)
+                          headers=headers)
 
 
 def service_error_response(exc: ThroughlineError) -> JSONResponse:
@@ -271,6 +307,15 @@ async def _on_service_error(request: Request, exc: ThroughlineError) -> JSONResp
     return service_error_response(exc)
 
 
+async def _on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if lock_timed_out(exc):
+        # A small write that does not queue for the lock as changes do (``ingest.in_transaction``): an audit
+        # entry, an import job. It waited the busy timeout, on SQLite, while a long write held the file.
+        logger.warning("a write on %s %s waited too long for the lock", request.method, route_template(request.scope))
+        return service_error_response(BusyError("the database was busy with another write; retry later"))
+    return await _on_unhandled(request, exc)
+
+
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, route_template(request.scope), exc_info=exc)
     return error_response(status_code=500, code="internal_error",
@@ -283,4 +328,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.exception_handler(HTTPException)(_on_http_error)
     for error_class in _SERVICE_ERRORS:
         app.exception_handler(error_class)(_on_service_error)
+    app.exception_handler(DBAPIError)(_on_database_error)
     app.exception_handler(Exception)(_on_unhandled)

@@ -51,7 +51,7 @@ from resolvers.profiles import ProfileFacts, golden_profile_of, profile_facts
 from resolvers.region import change_region
 from service import store
 from service.db import SQLITE_IMMEDIATE, SQLITE_UNCHECKED_FOREIGN_KEYS, WRITE_GATE, WRITE_WAIT, WRITE_WAIT_SECONDS
-from service.errors import BusyError
+from service.errors import BusyError, lock_timed_out, sqlstate
 from service.schemas import golden_json, normalized_record_json, profile_facts_from_json, with_profile_id
 from service.stored_state import DatabaseState, match_form
 from service.tables import LinkRow, RecordRow
@@ -70,7 +70,6 @@ _RETRIES = 8
 # round trip). SQLite's busy timeout is the same wait (see ``db.make_engine``).
 _WRITE_LOCK = text("SELECT timeout.setting, pg_advisory_xact_lock(hashtext('throughline.write:' || current_schema())) "
                    "FROM (SELECT set_config('lock_timeout', :wait, true) AS setting) AS timeout")
-_LOCK_NOT_AVAILABLE = "55P03"
 # SQLSTATE codes PostgreSQL raises when a transaction must be retried.
 _RETRYABLE = frozenset({"40001", "40P01"})
 
@@ -442,16 +441,6 @@ def apply_change(session: Session, *, upserts: Sequence[Prepared] = (), deletes:
 
 # --- transactions -----------------------------------------------------------------------------
 
-def _sqlstate(error: DBAPIError) -> str | None:
-    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-    return code if isinstance(code, str) else None
-
-
-def _lock_timed_out(error: DBAPIError) -> bool:
-    """Whether the write lock was not free within the wait (SQLite's busy timeout, PostgreSQL's lock_timeout)."""
-    return _sqlstate(error) == _LOCK_NOT_AVAILABLE or "database is locked" in str(error.orig)
-
-
 def _write_gate(engine: Engine) -> tuple[WriteGate, float]:
     """Return the gate an engine's writes queue at (``db.make_engine``), and how long a write waits by default."""
     options = engine.get_execution_options()
@@ -519,9 +508,9 @@ def _one_writer(engine: Engine, work: Callable[[Session], T], *, wait: float, ch
                 return result
             except DBAPIError as error:
                 session.rollback()
-                if _lock_timed_out(error):
+                if lock_timed_out(error):
                     raise GateTimeoutError("the database's write lock stayed taken") from None
-                if attempt == _RETRIES - 1 or _sqlstate(error) not in _RETRYABLE:
+                if attempt == _RETRIES - 1 or sqlstate(error) not in _RETRYABLE:
                     raise
     raise AssertionError("unreachable")
 

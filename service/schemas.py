@@ -48,6 +48,7 @@ __all__ = [
     "is_applying",
     "normalized_record_json",
     "normalized_record_public",
+    "printable",
     "profile_facts_from_json",
     "with_profile_id",
 ]
@@ -59,6 +60,18 @@ def _as_utc(value: datetime) -> datetime:
 
 # Stored times are naive UTC; every time the API shows carries its zone (ISO 8601 with Z).
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with each lone surrogate (which JSON can escape but UTF-8 cannot hold) replaced by ``?``.
+
+    Error answers echo what was sent, and a response that cannot be written as UTF-8 fails as a 500.
+    """
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+# Text an error answer echoes from the request: a field name, a value, a record's key.
+Echoed = Annotated[str, AfterValidator(printable)]
 
 
 def _is_none(value: object) -> bool:
@@ -77,10 +90,10 @@ class _Public(BaseModel):
 class ErrorDetail(_Public):
     """One reason a request was rejected: which field, the value sent, and why."""
 
-    field: str = Field(description="Dotted path of the field in the body (`address.country`, `emails.1`); "
-                                   "empty for the body as a whole.")
-    value: str | None = Field(description="The value sent for that field, as text, cut to 200 characters.")
-    reason: str
+    field: Echoed = Field(description="Dotted path of the field in the body (`address.country`, `emails.1`); "
+                                      "empty for the body as a whole.")
+    value: Echoed | None = Field(description="The value sent for that field, as text, cut to 200 characters.")
+    reason: Echoed
 
 
 class ErrorBody(_Public):
@@ -88,7 +101,7 @@ class ErrorBody(_Public):
 
     code: str = Field(description="Stable code: validation_error, malformed_json, payload_too_large, not_found, "
                                   "method_not_allowed, not_ready, internal_error, ...")
-    message: str
+    message: Echoed
     details: list[ErrorDetail] = Field(default_factory=list)
 
 
@@ -445,8 +458,8 @@ class BatchItemResult(_Public):
 
     index: int
     status: str = Field(description="created, updated, unchanged or rejected.")
-    source: str | None = None
-    source_record_id: str | None = None
+    source: Echoed | None = None
+    source_record_id: Echoed | None = None
     profile_id: str | None = None
     error: ErrorBody | None = _metadata()
 

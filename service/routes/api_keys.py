@@ -11,7 +11,7 @@ from service import ingest, keys
 from service.auth import require_scope
 from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, EngineDep
-from service.routes.responses import ERRORS, WRITE_ERRORS
+from service.routes.responses import BUSY, ERRORS, WRITE_ERRORS
 from service.schemas import KeyCreated, KeyIn, KeyPublic
 from service.tables import ApiKeyRow
 
@@ -43,7 +43,7 @@ def list_keys(engine: EngineDep) -> list[KeyPublic]:
         return [key_public(row) for row in keys.list_keys(session)]
 
 
-@router.delete("/{key_id}", response_model=KeyPublic, responses=ERRORS)
+@router.delete("/{key_id}", response_model=KeyPublic, responses={**ERRORS, **BUSY})
 def revoke_key(key_id: KeyIdPath, engine: EngineDep, principal: AdminKey, request: Request) -> KeyPublic:
     """Revoke a key: it answers 401 from the next request on; revoking a revoked key changes nothing.
 

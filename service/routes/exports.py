@@ -18,7 +18,7 @@ from sqlmodel import Session
 from service import audit, queries
 from service.dependencies import EngineDep, ReadKey
 from service.routes.ndjson import ndjson_response
-from service.routes.responses import ERRORS
+from service.routes.responses import BUSY, ERRORS
 
 __all__ = ["router"]
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
 
 def _ndjson(description: str) -> dict[int | str, dict[str, Any]]:
-    return {**ERRORS, 200: {"description": description, "content": {"application/x-ndjson": {}}}}
+    return {**ERRORS, **BUSY, 200: {"description": description, "content": {"application/x-ndjson": {}}}}
 
 
 def _assignment_lines(engine: Engine) -> Iterator[bytes]:

@@ -20,7 +20,7 @@ from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
 from service.progress import read_apply_progress
 from service.routes.ndjson import ndjson_response
-from service.routes.responses import ERRORS
+from service.routes.responses import BUSY, ERRORS
 from service.schemas import (
     ErrorDetail,
     ErrorResponse,
@@ -64,7 +64,7 @@ def _format_of(request: Request) -> tuple[str, str]:
     return fmt, encoding
 
 
-@router.post("", status_code=202, response_model=ImportPublic, responses={**ERRORS, **_POST_ERRORS},
+@router.post("", status_code=202, response_model=ImportPublic, responses={**ERRORS, **_POST_ERRORS, **BUSY},
              openapi_extra=_BODY)
 async def create_import(request: Request, response: Response, engine: EngineDep, settings: SettingsDep,
                         _: WriteKey) -> ImportPublic:

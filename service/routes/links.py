@@ -14,7 +14,7 @@ from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep
 from service.errors import ConflictError, InvalidRequestError, NotFoundError
 from service.metrics import observe_change
-from service.routes.responses import ERRORS, WRITE_ERRORS
+from service.routes.responses import BUSY, ERRORS, WRITE_ERRORS
 from service.schemas import (
     DeletionResponse,
     ErrorDetail,
@@ -82,7 +82,7 @@ def list_links(engine: EngineDep, after: Annotated[int, Query(ge=0, le=MAX_LINK_
         return [_public(link) for link in queries.list_links(session, after=after, limit=limit)]
 
 
-@router.delete("/{link_id}", response_model=DeletionResponse, responses=ERRORS)
+@router.delete("/{link_id}", response_model=DeletionResponse, responses={**ERRORS, **BUSY})
 def delete_link(link_id: Annotated[int, Path(ge=1, le=MAX_LINK_ID)], engine: EngineDep, config: ConfigDep,
                 metrics: MetricsDep, principal: AdminKey) -> DeletionResponse:
     """Remove a link; the two records' profiles are re-resolved without it."""

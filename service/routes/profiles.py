@@ -12,7 +12,7 @@ from sqlmodel import Session
 from service import audit, ingest, queries, store
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey
 from service.metrics import observe_change
-from service.routes.responses import ERRORS
+from service.routes.responses import BUSY, ERRORS
 from service.schemas import (
     DeletionResponse,
     EvidenceEdgePublic,
@@ -89,7 +89,7 @@ def explain_profile(profile_id: ProfileIdPath, engine: EngineDep, config: Config
     )
 
 
-@router.delete("/{profile_id}", response_model=DeletionResponse, responses=ERRORS)
+@router.delete("/{profile_id}", response_model=DeletionResponse, responses={**ERRORS, **BUSY})
 def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDep, metrics: MetricsDep,
                   principal: AdminKey) -> DeletionResponse:
     """Erase a person: every record of the profile, and everything derived from them."""

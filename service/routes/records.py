@@ -16,7 +16,7 @@ from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, UpsertsDep, WriteKey
 from service.errors import InvalidRequestError, validation_details
 from service.metrics import observe_change, observe_issues
-from service.routes.responses import ERRORS, WRITE_ERRORS
+from service.routes.responses import BUSY, ERRORS, WRITE_ERRORS
 from service.schemas import (
     BatchItemResult,
     BatchResponse,
@@ -150,7 +150,7 @@ def get_record(source: SourcePath, source_record_id: RecordIdPath, engine: Engin
         return stored_record_public(queries.get_record(session, key=(source, source_record_id)))
 
 
-@router.delete("/{source}/{source_record_id}", response_model=DeletionResponse, responses=ERRORS)
+@router.delete("/{source}/{source_record_id}", response_model=DeletionResponse, responses={**ERRORS, **BUSY})
 def delete_record(source: SourcePath, source_record_id: RecordIdPath, engine: EngineDep,
                   config: ConfigDep, metrics: MetricsDep, principal: AdminKey) -> DeletionResponse:
     """Erase one record everywhere it was stored and re-resolve its component."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from service.schemas import ErrorResponse
 
-__all__ = ["AUTH_ERRORS", "ERRORS", "MAX_ID", "WRITE_ERRORS"]
+__all__ = ["AUTH_ERRORS", "BUSY", "ERRORS", "MAX_ID", "WRITE_ERRORS"]
 
 # The largest BIGINT: an id or cursor past it cannot be in the database, and would overflow the driver (500).
 MAX_ID = 2**63 - 1
@@ -23,8 +23,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     410: {"model": ErrorResponse, "description": "The profile was erased."},
     422: {"model": ErrorResponse, "description": "A parameter is invalid; one detail per field."},
 }
+# Every endpoint that writes (an export writes its audit entry): another write held the lock past the wait.
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "Another write (a bulk import being applied) held the database past "
+                                                 "THROUGHLINE_WRITE_WAIT_SECONDS; retry after Retry-After seconds."},
+}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
+    **BUSY,
     400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
     413: {"model": ErrorResponse, "description": "The body is larger than the configured limit."},
     415: {"model": ErrorResponse, "description": "The body is not sent as application/json."},

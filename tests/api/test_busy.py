@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from service import ingest
@@ -34,3 +37,38 @@ def test_a_write_waiting_too_long_for_the_lock_answers_503_busy_and_stores_nothi
     assert response.headers["retry-after"] == "5"
     assert client.get("/v1/records/shop/o1").status_code == 404
     assert put(client, "shop/o1", person(email="giulia.bianchi@example-mail.org"))["status"] == "created"
+
+
+@pytest.mark.parametrize(("method", "path", "options"), [
+    ("GET", "/v1/exports/assignments", {}),  # it writes an audit entry first
+    ("GET", "/v1/exports/profiles", {}),
+    ("POST", "/v1/imports", {"content": b'{"source": "shop", "source_record_id": "o1"}\n',
+                             "headers": {"content-type": "application/x-ndjson"}}),  # it stores the job
+])
+def test_a_small_write_that_finds_the_lock_taken_answers_503_busy_not_500(
+        make_client: MakeClient, database_url: str, tmp_path: Path, method: str, path: str,
+        options: dict[str, Any]) -> None:
+    client = make_client(write_wait_seconds=0.3, import_dir=tmp_path / "spool")
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> None:
+        holding.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=ingest.in_transaction, args=(engine, hold))
+    holder.start()
+    try:
+        assert holding.wait(10)
+        response = client.request(method, path, **options)
+    finally:
+        release.set()
+        holder.join(30)
+
+    if database_url.startswith("sqlite"):  # one write lock for the whole file
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "busy"
+        assert response.headers["retry-after"] == "5"
+        assert list((tmp_path / "spool").glob("*")) == []
+    else:  # PostgreSQL: these rows take no lock another write holds
+        assert response.status_code < 300, response.text

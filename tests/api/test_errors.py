@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from service.main import create_app
@@ -27,6 +28,21 @@ def test_wrong_method_answers_405_in_the_error_shape_with_allow(client: TestClie
     assert response.json()["error"] == {
         "code": "method_not_allowed", "message": "DELETE is not allowed on /health", "details": [],
     }
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("PATCH", "/v1/records/crm/1", "DELETE, GET, PUT"),
+    ("OPTIONS", "/v1/keys", "GET, POST"),
+    ("PUT", "/v1/links", "GET, POST"),
+    ("DELETE", "/v1/imports", "GET, POST"),
+    ("POST", "/v1/profiles/p_1", "DELETE, GET"),
+])
+def test_a_405_allows_every_method_of_the_path_not_only_the_first_route_s(client: TestClient, method: str,
+                                                                         path: str, allowed: str) -> None:
+    response = client.request(method, path)  # each method of a path is a route of its own
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
 
 
 def test_unhandled_exception_answers_500_without_internals(

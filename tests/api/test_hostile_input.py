@@ -60,6 +60,34 @@ def test_a_nul_character_anywhere_in_a_request_never_answers_500(client: TestCli
         assert set(response.json()["error"]) == {"code", "message", "details"}
 
 
+# JSON may escape a lone surrogate ("\\ud800"), which UTF-8 cannot hold: an answer echoing it as sent failed.
+LONE_SURROGATES: list[tuple[str, str, str, bytes]] = [
+    ("a body naming another source", "PUT", "/v1/records/crm/1", b'{"source": "\\ud800"}'),
+    ("a body naming another record id", "PUT", "/v1/records/crm/1", b'{"source_record_id": "\\udc00"}'),
+    ("a batch item's source", "POST", "/v1/records/batch",
+     b'{"records": [{"source": "\\ud800", "source_record_id": "1"}]}'),
+    ("a batch item's record id", "POST", "/v1/records/batch",
+     b'{"records": [{"source": "crm", "source_record_id": "\\udc00", "email": 42}]}'),
+    ("a member named twice", "POST", "/v1/normalize", b'{"\\ud800": 1, "\\ud800": 2}'),
+    ("an attribute named twice", "PUT", "/v1/records/crm/1", b'{"attributes": {"\\ud800": 1, "\\ud800": 2}}'),
+]
+
+
+@pytest.mark.parametrize(("label", "method", "path", "body"), LONE_SURROGATES,
+                         ids=[label for label, _, _, _ in LONE_SURROGATES])
+def test_a_lone_surrogate_echoed_in_an_answer_is_replaced_not_a_500(client: TestClient, label: str, method: str,
+                                                                    path: str, body: bytes) -> None:
+    response = client.request(method, path, content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code < 500, response.text
+    echoed = response.json()
+    if response.status_code >= 400:
+        assert set(echoed["error"]) == {"code", "message", "details"}
+    else:
+        assert echoed["results"][0]["status"] == "rejected"
+    assert "?" in response.text  # the surrogate, replaced where it is echoed
+
+
 def test_a_record_with_nul_characters_reads_back_as_sent(client: TestClient) -> None:
     sent = {"source": "crm", "source_record_id": "n-1", "first_name": f"Giu{NUL}lia",
             "attributes": {f"k{NUL}": f"v{NUL}"}}
