@@ -9,6 +9,7 @@ address keys, and every issue found on the way.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,6 +51,8 @@ MAX_DEPTH = 8
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 _NOT_FINITE = "NaN and Infinity are not JSON numbers"
+# A number written as text, which pydantic reads as a Unix time where a date-time is expected.
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 def _unstorable(value: Any, depth: int = 0) -> str | None:
@@ -161,6 +164,15 @@ class RecordIn(BaseModel):
                                  loc=(field,), input=value)
                 for field, value, problem in problems])
         return self
+
+    @field_validator("observed_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        """Refuse a number, or digits as text: pydantic reads either as a Unix time ("2026": 1970-01-01T00:33:46Z)."""
+        if (isinstance(value, int | float) and not isinstance(value, bool)) or (
+                isinstance(value, str) and _NUMBER.fullmatch(value)):
+            raise ValueError("give an ISO 8601 date or time (2026-01-31, 2026-01-31T09:30:00Z), not a number")
+        return value
 
     @field_validator("observed_at")
     @classmethod

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from resolvers import NormalizedRecord, RecordIn, normalize_record
 
@@ -175,3 +176,23 @@ def test_a_name_made_only_of_placeholders_is_no_name_and_each_is_reported() -> N
 
     assert record.name is None
     assert issue_triples(record) == [("first_name", "asdf", "placeholder"), ("last_name", "test", "placeholder")]
+
+
+@pytest.mark.parametrize("value", [0, 1_700_000_000, 1.5, "2026", "1700000000", " 12 ", "-5", "1e9", "0.5"])
+def test_an_observation_time_given_as_a_number_is_refused_not_read_as_a_unix_time(value: object) -> None:
+    # pydantic alone read "2026" as 33 minutes past 1970 and 0 as the epoch, silently.
+    with pytest.raises(ValidationError) as raised:
+        RecordIn.model_validate({"source": "crm", "source_record_id": "1", "observed_at": value})
+
+    assert [error["loc"] for error in raised.value.errors()] == [("observed_at",)]
+    assert "ISO 8601" in raised.value.errors()[0]["msg"]
+
+
+@pytest.mark.parametrize(("value", "seen"), [
+    ("2026-01-31", datetime(2026, 1, 31, tzinfo=UTC)),
+    ("2026-01-31T09:30:00Z", datetime(2026, 1, 31, 9, 30, tzinfo=UTC)),
+    ("2026-01-31T10:30:00+01:00", datetime(2026, 1, 31, 9, 30, tzinfo=UTC)),
+    (datetime(2026, 1, 31, 9, 30), datetime(2026, 1, 31, 9, 30, tzinfo=UTC)),
+])
+def test_an_observation_time_in_iso_8601_is_read_in_utc(value: object, seen: datetime) -> None:
+    assert RecordIn.model_validate({"source": "crm", "source_record_id": "1", "observed_at": value}).observed_at == seen
