@@ -56,7 +56,7 @@ from resolvers import RecordIn
 from resolvers.config import ResolverConfig
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
-from resolvers.records import record_from_csv_row
+from resolvers.records import MAX_DEPTH, record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
 from service.progress import ApplyProgressFile
@@ -274,6 +274,8 @@ def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]
         return [_detail("line", None, "the line is not valid UTF-8")]
     except ValueError as error:
         return [_detail("line", None, f"not valid JSON: {error}")]
+    except RecursionError:
+        return [_detail("line", None, f"the JSON nests too deep to read (a record nests {MAX_DEPTH} levels at most)")]
     if not isinstance(body, dict):
         return [_detail("line", None, f"a record is a JSON object, not {type(body).__name__}")]
     return body
@@ -441,7 +443,7 @@ class ImportRunner:
             return
         try:
             finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
-        except (OSError, EOFError, gzip.BadGzipFile, csv.Error) as error:
+        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError) as error:  # a CSV header too
             self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
                                                         f"{str(error)[:200]}); the lines up to the resume point "
                                                         "were read, none is applied")

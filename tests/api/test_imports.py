@@ -341,6 +341,27 @@ def test_a_csv_cell_past_the_csv_module_s_own_cap_is_one_bad_line_not_a_failed_j
     assert [(e["line"], e["errors"][0]["field"]) for e in errors_of(importer, job["id"])] == [(3, "first_name")]
 
 
+def test_a_line_nested_past_what_the_parser_can_read_is_one_bad_line(importer: TestClient) -> None:
+    deep = b'{"source": "shop", "source_record_id": "deep", "attributes": {"x": ' + b"[" * 3000 + b"]" * 3000 + b"}}\n"
+    job = run_import(importer, ndjson(people(1)) + deep + ndjson(people(2)[1:]), NDJSON)  # it failed: RecursionError
+
+    assert job["state"] == "succeeded", job
+    assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 1)
+    errors = errors_of(importer, job["id"])
+    assert [e["line"] for e in errors] == [2]
+    assert "nests too deep" in errors[0]["errors"][0]["reason"]
+
+
+def test_a_csv_header_longer_than_a_line_may_be_fails_the_job_saying_why(make_client: MakeClient,
+                                                                           tmp_path: Path) -> None:
+    client = make_client(import_dir=tmp_path / "spool", max_body_bytes=4096)
+    job = run_import(client, b"source,source_record_id," + b"x" * 8000 + b"\nshop,o1,y\n", CSV)
+
+    assert job["state"] == "failed"
+    assert "could not be read" in job["message"]  # not an internal error
+    assert "longer than 4,096 characters" in job["message"]
+
+
 def test_a_corrupt_gzip_body_fails_the_job_and_applies_none_of_it(importer: TestClient, database_url: str) -> None:
     body = gzip.compress(ndjson(people(300)))
     job = run_import(importer, body[: len(body) // 2], {**NDJSON, "content-encoding": "gzip"})
