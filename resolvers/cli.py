@@ -20,6 +20,7 @@ import argparse
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -31,7 +32,7 @@ from typing import IO, cast
 from resolvers.config import ResolverConfig
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
-from resolvers.records import RecordKey, record_from_csv_row
+from resolvers.records import RecordKey, csv_delimiter, record_from_csv_row
 
 __all__ = ["main", "profile_id"]
 
@@ -58,8 +59,12 @@ def _open_text(path: Path, mode: str) -> IO[str]:
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
-    """Yield CSV rows as record mappings (see ``records.record_from_csv_row`` for the conventions)."""
-    for row in csv.DictReader(handle):
+    """Yield CSV rows as record mappings (see ``records.record_from_csv_row`` for the conventions).
+
+    The header says the delimiter (``records.csv_delimiter``), as for an import through the service.
+    """
+    header = handle.readline()
+    for row in csv.DictReader(itertools.chain([header], handle), delimiter=csv_delimiter(header)):
         yield record_from_csv_row(row)
 
 

@@ -8,6 +8,7 @@ address keys, and every issue found on the way.
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from collections.abc import Mapping
@@ -36,7 +37,7 @@ from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
 
 __all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName", "SourceRecordId",
-           "record_from_csv_row"]
+           "csv_delimiter", "record_from_csv_row"]
 
 MAX_TEXT = 512
 MAX_LIST = 20
@@ -229,6 +230,17 @@ class NormalizedRecord(NamedTuple):
     def key(self) -> RecordKey:
         """Return ``(source, source_record_id)``, the record's identity."""
         return (self.source, self.source_record_id)
+
+
+# What may separate a CSV's cells: spreadsheets export with semicolons where the comma is the decimal
+# mark (most of Europe), and tab-separated or pipe-separated files are common exports too.
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_delimiter(header: str) -> str:
+    """Return the delimiter that splits a CSV header line into the most columns: a comma unless another splits more."""
+    return max(_DELIMITERS, key=lambda delimiter: (len(next(csv.reader([header], delimiter=delimiter))),
+                                                   delimiter == ","))
 
 
 def record_from_csv_row(row: Mapping[str | None, str | None]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import logging
 import multiprocessing
@@ -56,7 +57,7 @@ from resolvers import RecordIn
 from resolvers.config import ResolverConfig
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
-from resolvers.records import MAX_DEPTH, record_from_csv_row
+from resolvers.records import MAX_DEPTH, csv_delimiter, record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
 from service.progress import ApplyProgressFile
@@ -212,8 +213,11 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 1_048_
 
 
 def _csv_rows(lines: _Lines[str]) -> Iterator[Row]:
-    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does."""
-    reader = csv.DictReader(lines)
+    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does; the header says the delimiter."""
+    header = next(lines, None)
+    if header is None:
+        return
+    reader = csv.DictReader(itertools.chain([header], lines), delimiter=csv_delimiter(header))
     if reader.fieldnames is None:
         return
     while True:

@@ -9,6 +9,7 @@ import tracemalloc
 
 import pytest
 
+from resolvers.records import csv_delimiter
 from service.imports import read_rows
 
 LIMIT = 1000
@@ -98,3 +99,28 @@ def test_reading_leaves_the_body_stream_open_for_its_caller(fmt: str, encoding: 
 
     assert len(rows) == 1
     assert stream.tell() == len(stream.getvalue())  # the import reads how far it got after the last row
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_a_csv_is_read_with_the_delimiter_its_header_is_split_by(delimiter: str) -> None:
+    # Spreadsheets where the comma is the decimal mark export with semicolons.
+    header = delimiter.join(["source", "source_record_id", "full_name", "company"])
+    row = delimiter.join(["crm", "1", '"Rossi, Anna"', "Acme, Inc."]) if delimiter != "," else 'crm,1,"Rossi, Anna",x'
+    rows = _rows(f"{header}\n{row}\n".encode(), fmt="csv")
+
+    assert rows[0][0] == 2
+    assert rows[0][1]["full_name"] == "Rossi, Anna"  # type: ignore[index]
+    assert rows[0][1]["source_record_id"] == "1"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("header", "delimiter"), [
+    ("source,source_record_id", ","),
+    ("source;source_record_id;first_name", ";"),
+    ("source\tsource_record_id", "\t"),
+    ("source|source_record_id", "|"),
+    ("source", ","),  # one column: nothing to tell, the comma
+    ("source,source_record_id,notes;extra", ","),  # more commas than semicolons
+    ('"a;b",c,d', ","),  # a quoted semicolon is no delimiter
+])
+def test_the_delimiter_is_the_one_that_splits_the_header_into_the_most_columns(header: str, delimiter: str) -> None:
+    assert csv_delimiter(header) == delimiter

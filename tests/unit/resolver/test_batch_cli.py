@@ -43,10 +43,10 @@ def write_ndjson_gz(path: Path, rows: list[Row]) -> None:
         handle.writelines(json.dumps(row) + "\n" for row in rows)
 
 
-def write_csv(path: Path, rows: list[Row]) -> None:
+def write_csv(path: Path, rows: list[Row], delimiter: str = ",") -> None:
     columns = sorted({column for row in rows for column in row})
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=delimiter)
         writer.writeheader()
         writer.writerows(rows)
 
@@ -231,13 +231,15 @@ def test_a_csv_row_with_an_unknown_column_value_is_skipped(tmp_path: Path, capsy
     assert summary["skipped_lines"] == {"shoe_size: extra_forbidden": 1}
 
 
-def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])  # the header says which; spreadsheets write semicolons
+def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                delimiter: str) -> None:
     write_csv(tmp_path / "in.csv", [
         {"source": "crm", "source_record_id": "c-1", "first_name": "Anna", "last_name": "Nowak",
          "emails": "anna@novora.it; anna.nowak@gmail.com", "address.city": "Kraków", "company": ""},
         {"source": "store", "source_record_id": "s-1", "first_name": "Anna", "last_name": "Nowak",
          "emails": "anna.nowak@gmail.com", "address.city": "", "company": "Novora"},
-    ])
+    ], delimiter=delimiter)
 
     rows, summary = run(tmp_path, capsys, tmp_path / "in.csv")
 
