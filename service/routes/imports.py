@@ -44,8 +44,12 @@ _BODY = {"requestBody": {"required": True, "description": (
                 for media in ("application/x-ndjson", "text/csv")}}}
 _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The body is larger than THROUGHLINE_MAX_IMPORT_BYTES."},
-    415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, or an encoding other than gzip."},
+    415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, a charset other than UTF-8, or an encoding "
+                                                 "other than gzip."},
 }
+
+
+_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})  # ASCII is UTF-8 too
 
 
 def _format_of(request: Request) -> tuple[str, str]:
@@ -57,6 +61,13 @@ def _format_of(request: Request) -> tuple[str, str]:
         raise UnsupportedMediaTypeError("an import body is NDJSON or CSV", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
             reason="use application/x-ndjson or text/csv")])
+    charset = str(message.get_param("charset") or "utf-8").strip().lower()
+    if charset not in _UTF8:
+        # Read as UTF-8, a CSV exported in Windows-1252 would have every line with an accent rejected.
+        raise UnsupportedMediaTypeError("an import body is read as UTF-8", [ErrorDetail(
+            field="header.content-type", value=request.headers.get("content-type"),
+            reason=f"convert the file from {charset[:40]} to UTF-8 (iconv -f {charset[:40]} -t UTF-8) and send it "
+                   "with charset=utf-8 or no charset")])
     encoding = request.headers.get("content-encoding", "identity").strip().lower() or "identity"
     if encoding not in ("identity", "gzip"):
         raise UnsupportedMediaTypeError("an import body is sent plain or gzip-compressed", [ErrorDetail(

@@ -290,6 +290,8 @@ def test_an_import_keeps_the_stewards_links(importer: TestClient, database_url: 
     ({"content-type": "application/json"}, "header.content-type"),
     ({"content-type": "text/plain"}, "header.content-type"),
     ({**NDJSON, "content-encoding": "br"}, "header.content-encoding"),
+    ({"content-type": "text/csv; charset=windows-1252"}, "header.content-type"),  # it was read as UTF-8
+    ({"content-type": "application/x-ndjson; charset=ISO-8859-1"}, "header.content-type"),
 ])
 def test_an_unreadable_body_type_is_refused_with_415(importer: TestClient, headers: dict[str, str],
                                                      field: str) -> None:
@@ -298,6 +300,18 @@ def test_an_unreadable_body_type_is_refused_with_415(importer: TestClient, heade
     assert response.status_code == 415
     assert response.json()["error"]["details"][0]["field"] == field
     assert importer.get("/v1/imports").json()["imports"] == []
+
+
+@pytest.mark.parametrize(("content_type", "name"), [
+    ("text/csv; charset=UTF-8", "Müller"), ("text/csv;charset=utf8", "Müller"),
+    ("text/csv; charset=us-ascii", "Muller"),
+])
+def test_a_body_declared_utf_8_is_read(importer: TestClient, content_type: str, name: str) -> None:
+    body = f"source,source_record_id,last_name\ncrm,1,{name}\n".encode()
+    job = run_import(importer, body, {"content-type": content_type})
+
+    assert job["state"] == "succeeded", job
+    assert importer.get("/v1/records/crm/1").json()["raw"]["last_name"] == name
 
 
 def test_a_body_over_the_import_limit_is_refused_and_leaves_no_job(make_client: MakeClient, tmp_path: Path) -> None:
