@@ -82,8 +82,7 @@ Outcome = store.StagedRecord | tuple[int, list[dict[str, Any]]]
 
 @dataclass(frozen=True, slots=True)
 class JobSettings:
-    """How a runner works: where spools live, lines per transaction, worker processes, lease length, apply cache,
-    longest line read."""
+    """How a runner works: spools' place, lines per transaction, worker processes, lease, apply cache, longest line."""
 
     spool_dir: Path
     chunk_lines: int = 5000
@@ -155,12 +154,16 @@ class _Lines(Generic[AnyStr]):
         self._newline: AnyStr = newline
         self.limit, self.unit = limit, unit
         self.count = 0
+        self._cut_at_cr = False  # a long line was read past up to a CR whose LF may follow
 
     def __iter__(self) -> _Lines[AnyStr]:
         return self
 
     def __next__(self) -> AnyStr:
         line = self._readline(self.limit + len(self._newline))
+        if self._cut_at_cr and line == self._newline[1:]:  # the LF of a CRLF the last piece ended inside
+            line = self._readline(self.limit + len(self._newline))
+        self._cut_at_cr = False
         if not line:
             raise StopIteration
         self.count += 1
@@ -168,6 +171,7 @@ class _Lines(Generic[AnyStr]):
             return line
         while line and not line.endswith(self._ends):
             line = self._readline(_SKIP_PIECE)
+        self._cut_at_cr = line.endswith(self._newline[:1])
         raise LineTooLongError(f"line {self.count} is longer than {self.limit:,} {self.unit}")
 
 

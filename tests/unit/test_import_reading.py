@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 
 from resolvers.records import csv_delimiter
-from service.imports import read_rows
+from service.imports import _SKIP_PIECE, read_rows
 
 LIMIT = 1000
 
@@ -124,3 +124,16 @@ def test_a_csv_is_read_with_the_delimiter_its_header_is_split_by(delimiter: str)
 ])
 def test_the_delimiter_is_the_one_that_splits_the_header_into_the_most_columns(header: str, delimiter: str) -> None:
     assert csv_delimiter(header) == delimiter
+
+
+# Lengths of the long line (without its CRLF) whose CR ends the first read (limit + 2 characters) or the
+# first piece read past the line (_SKIP_PIECE characters after it), and two that end neither.
+@pytest.mark.parametrize("length", [LIMIT + 1, LIMIT + 2 + _SKIP_PIECE - 1, LIMIT + 5, LIMIT + 2 + _SKIP_PIECE])
+def test_a_long_crlf_line_cut_between_its_cr_and_lf_is_still_one_line(length: int) -> None:
+    # A read that ends on the CR of a long line's CRLF leaves its LF for the next: that is no line of its own.
+    lines = ["source,source_record_id,first_name", "crm,1,Ann", "crm,2," + "b" * (length - 6), "crm,3,Bob",
+             "crm,4,Cy"]
+    rows = _rows("\r\n".join(lines).encode() + b"\r\n", fmt="csv")
+
+    assert [number for number, _ in rows] == [2, 3, 4, 5]
+    assert _too_long(rows[1][1])
