@@ -272,7 +272,8 @@ def _allowed_methods(request: Request) -> list[str]:
     The router's own ``Allow`` names only the first route whose path matches, and each method of a
     path is a route of its own (RFC 9110, section 15.5.6: a 405 lists every method the path supports).
     """
-    path = request.url.path
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path.removeprefix(root) if root else path  # routes match the path below the app's mount point
     methods: set[str] = set()
     for context in iter_route_contexts(request.app.routes):
         pattern = getattr(context, "path_regex", None)

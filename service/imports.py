@@ -36,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -160,14 +161,16 @@ class _Lines(Generic[AnyStr]):
         return self
 
     def __next__(self) -> AnyStr:
-        line = self._readline(self.limit + len(self._newline))
+        asked = self.limit + len(self._newline)
+        line = self._readline(asked)
         if self._cut_at_cr and line == self._newline[1:]:  # the LF of a CRLF the last piece ended inside
-            line = self._readline(self.limit + len(self._newline))
+            line = self._readline(asked)
         self._cut_at_cr = False
         if not line:
             raise StopIteration
         self.count += 1
-        if len(line.rstrip(self._newline)) <= self.limit:
+        # Whole (it ends, or the stream does) and within the limit once its line break is left out.
+        if (line.endswith(self._ends) or len(line) < asked) and len(line.rstrip(self._newline)) <= self.limit:
             return line
         while line and not line.endswith(self._ends):
             line = self._readline(_SKIP_PIECE)
@@ -176,6 +179,8 @@ class _Lines(Generic[AnyStr]):
 
 
 _SKIP_PIECE = 65536
+# What a read and the csv module's cap can take (a C long, an index): a larger configured limit is this.
+_LONGEST_LINE = sys.maxsize // 2
 
 
 def _too_long(lines: _Lines[Any]) -> dict[str, Any]:
@@ -191,6 +196,7 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 1_048_
     A CSV header that cannot be read raises: no row can be read without it.
     """
     binary = _binary(raw, encoding)
+    max_line = min(max_line, _LONGEST_LINE)
     if fmt == "ndjson":
         lines = _Lines(binary.readline, limit=max_line, ends=(b"\n",), newline=b"\r\n", unit="bytes")
         while True:
@@ -213,21 +219,26 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 1_048_
     finally:
         # Closing the text layer (as it does when it is dropped) would close the caller's stream, whose
         # position the caller reads after the last row (a plain CSV import failed at its end for it).
-        text.detach()
+        # A reading stopped part-way may find the stream closed already: there is nothing to detach.
+        if not text.closed:
+            text.detach()
 
 
 def _csv_rows(lines: _Lines[str]) -> Iterator[Row]:
-    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does; the header says the delimiter."""
+    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does; the header says the delimiter.
+
+    Cells are named by the header as ``csv.DictReader`` names them (a short row's missing cells are
+    None); blank lines are skipped, and a row is numbered by the line it starts on, after them.
+    """
     header = next(lines, None)
     if header is None:
         return
-    reader = csv.DictReader(itertools.chain([header], lines), delimiter=csv_delimiter(header))
-    if reader.fieldnames is None:
-        return
+    reader = csv.reader(itertools.chain([header], lines), delimiter=csv_delimiter(header))
+    names = next(reader)
     while True:
         start = lines.count + 1
         try:
-            row = next(reader)
+            cells = next(reader)
         except StopIteration:
             return
         except LineTooLongError:
@@ -236,10 +247,12 @@ def _csv_rows(lines: _Lines[str]) -> Iterator[Row]:
         except csv.Error as error:
             yield start, {"__error__": f"the row cannot be read as CSV: {error}"}
             continue
-        if any(key is None for key in row):  # more cells than header columns
+        if not cells:
+            continue
+        if len(cells) > len(names):
             yield start, {"__error__": "the row has more cells than the header has columns"}
         else:
-            yield start, record_from_csv_row(row)
+            yield start, record_from_csv_row(dict(itertools.zip_longest(names, cells)))
 
 
 # --- validating and normalizing chunks (in worker processes) --------------------------------------

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -61,7 +62,7 @@ def _format_of(request: Request) -> tuple[str, str]:
         raise UnsupportedMediaTypeError("an import body is NDJSON or CSV", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
             reason="use application/x-ndjson or text/csv")])
-    charset = str(message.get_param("charset") or "utf-8").strip().lower()
+    charset = collapse_rfc2231_value(message.get_param("charset") or "utf-8").strip().lower()
     if charset not in _UTF8:
         # Read as UTF-8, a CSV exported in Windows-1252 would have every line with an accent rejected.
         raise UnsupportedMediaTypeError("an import body is read as UTF-8", [ErrorDetail(

@@ -45,6 +45,16 @@ def test_a_405_allows_every_method_of_the_path_not_only_the_first_route_s(client
     assert response.headers["allow"] == allowed
 
 
+def test_a_405_allows_every_method_of_the_path_below_a_proxy_s_prefix(make_settings: Callable[..., Settings],
+                                                                     start_client: Callable[..., TestClient]) -> None:
+    client = start_client(create_app(make_settings()), root_path="/api")
+
+    response = client.request("PATCH", "/api/v1/records/crm/1")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+
+
 def test_unhandled_exception_answers_500_without_internals(
     make_settings: Callable[..., Settings], start_client: Callable[..., TestClient],
 ) -> None:

@@ -304,7 +304,7 @@ def test_an_unreadable_body_type_is_refused_with_415(importer: TestClient, heade
 
 @pytest.mark.parametrize(("content_type", "name"), [
     ("text/csv; charset=UTF-8", "Müller"), ("text/csv;charset=utf8", "Müller"),
-    ("text/csv; charset=us-ascii", "Muller"),
+    ("text/csv; charset=us-ascii", "Muller"), ("text/csv; charset*=utf-8''utf-8", "Müller"),  # RFC 2231
 ])
 def test_a_body_declared_utf_8_is_read(importer: TestClient, content_type: str, name: str) -> None:
     body = f"source,source_record_id,last_name\ncrm,1,{name}\n".encode()

@@ -46,7 +46,7 @@ def test_a_csv_line_longer_than_the_limit_is_an_error_row_and_the_rows_after_it_
              'crm,4,"Cy', 'Lee"', "crm,5,Dee"]
     rows = _rows(line_end.join(lines).encode() + line_end.encode(), fmt="csv")
 
-    assert [number for number, _ in rows] == [2, 3, 4, 5, 8]  # a record is numbered by the line it starts on
+    assert [number for number, _ in rows] == [2, 3, 4, 6, 8]  # a record is numbered by the line it starts on
     assert _too_long(rows[1][1])
     assert [row["source_record_id"] for _, row in rows if isinstance(row, dict) and "__error__" not in row] == [
         "1", "3", "4", "5"]
@@ -137,3 +137,36 @@ def test_a_long_crlf_line_cut_between_its_cr_and_lf_is_still_one_line(length: in
 
     assert [number for number, _ in rows] == [2, 3, 4, 5]
     assert _too_long(rows[1][1])
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_csv_row_after_blank_lines_is_numbered_by_its_own_line(line_end: str) -> None:
+    body = line_end.join(["source,source_record_id", "crm,1", "", "", "crm,2", "crm,3,extra"]) + line_end
+    rows = _rows(body.encode(), fmt="csv")
+
+    assert [number for number, _ in rows] == [2, 5, 6]  # the blank lines 3 and 4 are no rows, and count
+
+
+def test_an_ndjson_line_within_the_limit_ending_in_two_crs_leaves_no_line_behind() -> None:
+    line = b'{"a": "' + b"x" * (LIMIT - 9) + b'"}'  # exactly the limit
+    rows = _rows(line + b"\r\r\n" + b'{"b": 2}\n', fmt="ndjson")
+
+    assert [number for number, _ in rows] == [1, 2]  # a read that stopped short of its LF is not a whole line
+
+
+def test_a_csv_read_stopped_part_way_after_its_stream_closed_ends_quietly() -> None:
+    stream = io.BytesIO(b"source,source_record_id\n" + b"crm,1\n" * 100)
+    rows = read_rows(stream, fmt="csv", encoding="identity", max_line=LIMIT)
+    next(rows)
+    stream.close()  # as the import's spool is, once its reader stops
+
+    rows.close()  # raised "I/O operation on closed file" from the text layer's detach
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "csv"])
+def test_a_line_limit_past_what_a_read_can_take_is_the_largest_it_can(fmt: str) -> None:
+    body = b"source,source_record_id\ncrm,1\n" if fmt == "csv" else b'{"a": 1}\n'
+
+    rows = list(read_rows(io.BytesIO(body), fmt=fmt, encoding="identity", max_line=2**63))
+
+    assert len(rows) == 1
