@@ -91,7 +91,7 @@ class JobSettings:
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
     apply_cache_mib: int = 64
-    max_line_bytes: int = 1_048_576  # a longer line is rejected unread (``read_rows``)
+    max_line_bytes: int = 262_144  # a longer line is rejected unread (``read_rows``)
 
 
 # --- creating a job -------------------------------------------------------------------------------
@@ -185,10 +185,10 @@ _LONGEST_LINE = sys.maxsize // 2
 
 def _too_long(lines: _Lines[Any]) -> dict[str, Any]:
     return {"__error__": f"the line is longer than {lines.limit:,} {lines.unit}, the most one record may take "
-                         "(THROUGHLINE_MAX_BODY_BYTES); it was not read"}
+                         "(as for PUT /v1/records); it was not read"}
 
 
-def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 1_048_576) -> Iterator[Row]:
+def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 262_144) -> Iterator[Row]:
     """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
 
     A line longer than ``max_line`` bytes (characters, for CSV) is an error row, read past without

@@ -78,7 +78,9 @@ def _import_runner(app: FastAPI, engine: Engine) -> ImportRunner:
     settings: Settings = app.state.settings
     jobs = JobSettings(spool_dir=settings.import_dir, chunk_lines=settings.import_chunk_lines,
                        workers=settings.import_workers, lease_seconds=settings.import_lease_seconds,
-                       apply_cache_mib=settings.import_cache_mib, max_line_bytes=settings.max_body_bytes)
+                       apply_cache_mib=settings.import_cache_mib,
+                       # A line is one record: at most what PUT /v1/records takes.
+                       max_line_bytes=min(settings.max_body_bytes, records.MAX_RECORD_BYTES))
     metrics: Metrics | None = app.state.metrics
     return ImportRunner(engine=engine, config=app.state.resolver_config, settings=jobs,
                         on_chunk=lambda records, seconds: observe_import(metrics, records=records, seconds=seconds))
