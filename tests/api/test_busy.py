@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service import ingest
@@ -14,8 +17,9 @@ from tests.api.helpers import person, put
 from tests.conftest import MakeClient
 
 
-def test_a_write_waiting_too_long_for_the_lock_answers_503_busy_and_stores_nothing(make_client: MakeClient) -> None:
-    client = make_client(write_wait_seconds=0.3)
+@contextmanager
+def _write_lock_held(client: TestClient) -> Iterator[None]:
+    """Hold the database's write lock in another thread, as a long write would, until the block ends."""
     engine = client.app.state.engine  # type: ignore[attr-defined]
     holding, release = threading.Event(), threading.Event()
 
@@ -27,10 +31,16 @@ def test_a_write_waiting_too_long_for_the_lock_answers_503_busy_and_stores_nothi
     holder.start()
     try:
         assert holding.wait(10)
-        response = client.put("/v1/records/shop/o1", json=person(email="giulia.bianchi@example-mail.org"))
+        yield
     finally:
         release.set()
         holder.join(30)
+
+
+def test_a_write_waiting_too_long_for_the_lock_answers_503_busy_and_stores_nothing(make_client: MakeClient) -> None:
+    client = make_client(write_wait_seconds=0.3)
+    with _write_lock_held(client):
+        response = client.put("/v1/records/shop/o1", json=person(email="giulia.bianchi@example-mail.org"))
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "busy"
@@ -49,21 +59,8 @@ def test_a_small_write_that_finds_the_lock_taken_answers_503_busy_not_500(
         make_client: MakeClient, database_url: str, tmp_path: Path, method: str, path: str,
         options: dict[str, Any]) -> None:
     client = make_client(write_wait_seconds=0.3, import_dir=tmp_path / "spool")
-    engine = client.app.state.engine  # type: ignore[attr-defined]
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(session: Session) -> None:
-        holding.set()
-        release.wait(30)
-
-    holder = threading.Thread(target=ingest.in_transaction, args=(engine, hold))
-    holder.start()
-    try:
-        assert holding.wait(10)
+    with _write_lock_held(client):
         response = client.request(method, path, **options)
-    finally:
-        release.set()
-        holder.join(30)
 
     if database_url.startswith("sqlite"):  # one write lock for the whole file
         assert response.status_code == 503, response.text
