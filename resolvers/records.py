@@ -42,6 +42,9 @@ __all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "S
 MAX_TEXT = 512
 MAX_LIST = 20
 MAX_ATTRIBUTES_BYTES = 16_384
+# One record as JSON text is at most a few dozen fields of 512 characters plus its attributes: the
+# largest body one record may be sent in, and the longest line an import reads.
+MAX_RECORD_BYTES = 262_144
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 SourceName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]

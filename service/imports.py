@@ -58,7 +58,7 @@ from resolvers import RecordIn
 from resolvers.config import ResolverConfig
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
-from resolvers.records import MAX_DEPTH, csv_delimiter, record_from_csv_row
+from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES, csv_delimiter, record_from_csv_row
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
 from service.progress import ApplyProgressFile
@@ -91,7 +91,7 @@ class JobSettings:
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
     apply_cache_mib: int = 64
-    max_line_bytes: int = 262_144  # a longer line is rejected unread (``read_rows``)
+    max_line_bytes: int = MAX_RECORD_BYTES  # a longer line is rejected unread (``read_rows``)
 
 
 # --- creating a job -------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def _too_long(lines: _Lines[Any]) -> dict[str, Any]:
                          "(as for PUT /v1/records); it was not read"}
 
 
-def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = 262_144) -> Iterator[Row]:
+def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RECORD_BYTES) -> Iterator[Row]:
     """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
 
     A line longer than ``max_line`` bytes (characters, for CSV) is an error row, read past without

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from resolvers.config import ResolverConfig
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
+from resolvers.records import MAX_RECORD_BYTES
 from service.auth import AuthMiddleware, KeyCache
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
@@ -80,7 +81,7 @@ def _import_runner(app: FastAPI, engine: Engine) -> ImportRunner:
                        workers=settings.import_workers, lease_seconds=settings.import_lease_seconds,
                        apply_cache_mib=settings.import_cache_mib,
                        # A line is one record: at most what PUT /v1/records takes.
-                       max_line_bytes=min(settings.max_body_bytes, records.MAX_RECORD_BYTES))
+                       max_line_bytes=min(settings.max_body_bytes, MAX_RECORD_BYTES))
     metrics: Metrics | None = app.state.metrics
     return ImportRunner(engine=engine, config=app.state.resolver_config, settings=jobs,
                         on_chunk=lambda records, seconds: observe_import(metrics, records=records, seconds=seconds))

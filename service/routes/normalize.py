@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from resolvers import RecordIn, normalize_record
+from resolvers.records import MAX_RECORD_BYTES
 from service.body_limit import body_limit_extra
 from service.dependencies import ReadKey, SettingsDep
-from service.routes.records import MAX_RECORD_BYTES
 from service.routes.responses import AUTH_ERRORS
 from service.schemas import ErrorResponse, NormalizedRecordPublic, normalized_record_public
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from resolvers import RecordIn, RecordKey
 from resolvers.config import ResolverConfig
+from resolvers.records import MAX_RECORD_BYTES
 from service import audit, ingest, queries
 from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, UpsertsDep, WriteKey
@@ -34,8 +35,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
 MAX_BATCH = 1000
-# One record is at most a few dozen fields of 512 characters plus 16 KiB of attributes.
-MAX_RECORD_BYTES = 262_144
 SourcePath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")]
 RecordIdPath = Annotated[str, Path(min_length=1, max_length=256)]
 
