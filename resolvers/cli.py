@@ -20,7 +20,6 @@ import argparse
 import csv
 import gzip
 import hashlib
-import itertools
 import json
 import os
 import sys
@@ -30,9 +29,10 @@ from pathlib import Path
 from typing import IO, cast
 
 from resolvers.config import ResolverConfig
+from resolvers.csv_rows import CountedLines, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
-from resolvers.records import RecordKey, csv_delimiter, record_from_csv_row
+from resolvers.records import MAX_RECORD_BYTES, RecordKey
 
 __all__ = ["main", "profile_id"]
 
@@ -59,13 +59,13 @@ def _open_text(path: Path, mode: str) -> IO[str]:
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
-    """Yield CSV rows as record mappings (see ``records.record_from_csv_row`` for the conventions).
+    """Yield CSV rows as record mappings, or error rows: read as an import through the service reads them.
 
-    The header says the delimiter (``records.csv_delimiter``), as for an import through the service.
+    See ``csv_rows`` (a row over several lines that cannot be read costs its first line only) and
+    ``records.record_from_csv_row`` for the columns.
     """
-    header = handle.readline()
-    for row in csv.DictReader(itertools.chain([header], handle), delimiter=csv_delimiter(header)):
-        yield record_from_csv_row(row)
+    for _, row in csv_rows(CountedLines(handle, limit=MAX_RECORD_BYTES)):
+        yield row
 
 
 def _rows(path: Path) -> Iterator[Row]:

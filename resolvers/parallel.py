@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from resolvers.blocking import components
 from resolvers.config import ResolverConfig
+from resolvers.csv_rows import ROW_ERROR
 from resolvers.engine import resolve_matched
 from resolvers.features import MatchRecord, Wire, from_wire, match_record, to_wire
 from resolvers.normalize.record import normalize_record
@@ -59,6 +60,9 @@ def _normalize_chunk(rows: Sequence[Row]) -> _Chunk:
     config = _CONFIG[0]
     chunk = _Chunk()
     for row in rows:
+        if isinstance(row, dict) and ROW_ERROR in row:
+            chunk.skipped["unreadable CSV row"] += 1
+            continue
         try:
             record = RecordIn.model_validate(row) if isinstance(row, dict) else RecordIn.model_validate_json(row)
         except ValidationError as error:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import itertools
 import json
 import logging
 import multiprocessing
@@ -56,9 +55,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
+from resolvers.csv_rows import ROW_ERROR, LineTooLongError, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
-from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES, csv_delimiter, record_from_csv_row
+from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
 from service import bulk, ingest, store
 from service.errors import BusyError, validation_details
 from service.progress import ApplyProgressFile
@@ -134,10 +134,6 @@ def _binary(raw: IO[bytes], encoding: str) -> IO[bytes]:
     return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if encoding == "gzip" else raw
 
 
-class LineTooLongError(ValueError):
-    """A line of the body is longer than a record may be: it was read past, not into memory."""
-
-
 class _Lines(Generic[AnyStr]):
     """The lines of a stream (with their ends), each read only up to ``limit`` ``unit`` (bytes or characters).
 
@@ -183,17 +179,17 @@ _SKIP_PIECE = 65536
 _LONGEST_LINE = sys.maxsize // 2
 
 
-def _too_long(lines: _Lines[Any]) -> dict[str, Any]:
-    return {"__error__": f"the line is longer than {lines.limit:,} {lines.unit}, the most one record may take "
-                         "(as for PUT /v1/records); it was not read"}
+def _too_long(lines: _Lines[Any]) -> str:
+    return (f"the line is longer than {lines.limit:,} {lines.unit}, the most one record may take "
+            "(as for PUT /v1/records); it was not read")
 
 
 def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RECORD_BYTES) -> Iterator[Row]:
     """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
 
     A line longer than ``max_line`` bytes (characters, for CSV) is an error row, read past without
-    being held; so is a CSV row the ``csv`` module cannot read. The rows after it are read on.
-    A CSV header that cannot be read raises: no row can be read without it.
+    being held; so is a CSV row that cannot be read (``resolvers.csv_rows``). The rows after it are
+    read on. A CSV header that cannot be read raises: no row can be read without it.
     """
     binary = _binary(raw, encoding)
     max_line = min(max_line, _LONGEST_LINE)
@@ -205,54 +201,20 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
             except StopIteration:
                 return
             except LineTooLongError:
-                yield lines.count, _too_long(lines)
+                yield lines.count, {ROW_ERROR: _too_long(lines)}
                 continue
             if line.strip():
                 yield lines.count, line
-    # The csv module's own cap on a cell (131,072 characters) would end the job at a long cell: the
-    # line's cap is the one that holds, and a cell too long for a record is rejected by validation.
-    csv.field_size_limit(max(csv.field_size_limit(), max_line))
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        yield from _csv_rows(_Lines(text.readline, limit=max_line, ends=("\n", "\r"), newline="\r\n",
-                                    unit="characters"))
+        text_lines = _Lines(text.readline, limit=max_line, ends=("\n", "\r"), newline="\r\n", unit="characters")
+        yield from csv_rows(text_lines, too_long=_too_long(text_lines))
     finally:
         # Closing the text layer (as it does when it is dropped) would close the caller's stream, whose
         # position the caller reads after the last row (a plain CSV import failed at its end for it).
         # A reading stopped part-way may find the stream closed already: there is nothing to detach.
         if not text.closed:
             text.detach()
-
-
-def _csv_rows(lines: _Lines[str]) -> Iterator[Row]:
-    """Yield ``(line number, row)`` for the CSV ``lines``, as ``read_rows`` does; the header says the delimiter.
-
-    Cells are named by the header as ``csv.DictReader`` names them (a short row's missing cells are
-    None); blank lines are skipped, and a row is numbered by the line it starts on, after them.
-    """
-    header = next(lines, None)
-    if header is None:
-        return
-    reader = csv.reader(itertools.chain([header], lines), delimiter=csv_delimiter(header))
-    names = next(reader)
-    while True:
-        start = lines.count + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except LineTooLongError:
-            yield start, _too_long(lines)
-            continue
-        except csv.Error as error:
-            yield start, {"__error__": f"the row cannot be read as CSV: {error}"}
-            continue
-        if not cells:
-            continue
-        if len(cells) > len(names):
-            yield start, {"__error__": "the row has more cells than the header has columns"}
-        else:
-            yield start, record_from_csv_row(dict(itertools.zip_longest(names, cells)))
 
 
 # --- validating and normalizing chunks (in worker processes) --------------------------------------
@@ -284,8 +246,8 @@ def _has_surrogates(value: Any) -> bool:
 def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]:
     """Return the record body of one row, or its errors."""
     if isinstance(row, dict):
-        if "__error__" in row:
-            return [_detail("line", None, str(row["__error__"]))]
+        if ROW_ERROR in row:
+            return [_detail("line", None, str(row[ROW_ERROR]))]
         if _has_surrogates(row):
             return [_detail("line", None, "the line is not valid UTF-8")]
         return row

@@ -145,6 +145,23 @@ def test_a_csv_import_reads_dotted_and_multi_valued_columns(importer: TestClient
     assert stored["raw"]["handles"] == {"tiktok": "annar"}
 
 
+def test_a_csv_import_with_a_quote_never_closed_rejects_that_line_and_stores_the_rows_after_it(
+        importer: TestClient) -> None:
+    # The stray quote used to take every line after it into one cell: the job stored one garbled record.
+    body = (b"source,source_record_id,full_name,company\n"
+            b'store,q1,Anna Rossi,"Rossi & Figli\n'
+            b"store,q2,Luca Verdi,Verdi Srl\n"
+            b"store,q3,Sara Neri,Neri Spa\n")
+    job = run_import(importer, body, CSV)
+
+    assert job["state"] == "succeeded", job
+    assert (job["counts"]["lines_read"], job["counts"]["accepted"], job["counts"]["rejected"]) == (3, 2, 1)
+    [error] = errors_of(importer, job["id"])
+    assert error["line"] == 2
+    assert "quoted cell opened on this line" in error["errors"][0]["reason"]
+    assert importer.get("/v1/records/store/q3").json()["raw"]["company"] == "Neri Spa"
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
                                                                         database_url: str) -> None:
     records = people(7)

@@ -231,6 +231,20 @@ def test_a_csv_row_with_an_unknown_column_value_is_skipped(tmp_path: Path, capsy
     assert summary["skipped_lines"] == {"shoe_size: extra_forbidden": 1}
 
 
+def test_a_csv_row_with_a_quote_never_closed_is_skipped_and_the_rows_after_it_are_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # As an import through the service reads it: the stray quote took every later row into one cell.
+    (tmp_path / "in.csv").write_text("source,source_record_id,first_name,company\n"
+                                     'crm,c-1,Anna,"Rossi & Figli\n'
+                                     "crm,c-2,Marco,Verdi Srl\n"
+                                     "crm,c-3,Sara,Neri Spa\n", encoding="utf-8")
+
+    rows, summary = run(tmp_path, capsys, tmp_path / "in.csv")
+
+    assert [r["source_record_id"] for r in rows] == ["c-2", "c-3"]
+    assert summary["skipped_lines"] == {"unreadable CSV row": 1}
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])  # the header says which; spreadsheets write semicolons
 def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                 delimiter: str) -> None:
