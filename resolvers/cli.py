@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import CountedLines, csv_rows
+from resolvers.csv_rows import CountedLines, csv_encoding, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
 from resolvers.records import MAX_RECORD_BYTES, RecordKey
@@ -52,10 +52,10 @@ def _is_csv(path: Path) -> bool:
     return path.name.removesuffix(".gz").endswith(".csv")
 
 
-def _open_text(path: Path, mode: str) -> IO[str]:
+def _open_text(path: Path, mode: str, *, encoding: str = "utf-8") -> IO[str]:
     if _is_gzip(path):
-        return cast(IO[str], gzip.open(path, mode + "t", encoding="utf-8", newline=""))
-    return path.open(mode, encoding="utf-8", newline="")
+        return cast(IO[str], gzip.open(path, mode + "t", encoding=encoding, newline=""))
+    return path.open(mode, encoding=encoding, newline="")
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
@@ -70,7 +70,9 @@ def _csv_rows(handle: IO[str]) -> Iterator[Row]:
 
 def _rows(path: Path) -> Iterator[Row]:
     if _is_csv(path):
-        with _open_text(path, "r") as handle:
+        with (gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")) as binary:
+            charset = csv_encoding(binary.read(2))
+        with _open_text(path, "r", encoding=charset) as handle:
             yield from _csv_rows(handle)
         return
     opener = gzip.open if _is_gzip(path) else open

@@ -15,17 +15,30 @@ row's body is ``{ROW_ERROR: reason}``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from resolvers.records import csv_delimiter, record_from_csv_row
 
-__all__ = ["ROW_ERROR", "CountedLines", "LineTooLongError", "NumberedLines", "csv_rows"]
+__all__ = ["ROW_ERROR", "CountedLines", "LineTooLongError", "NumberedLines", "csv_encoding", "csv_rows"]
 
 ROW_ERROR = "__error__"  # the key of an error row's reason
+_NO_CELL_CAP = sys.maxsize // 2  # the largest cap the csv module takes (a C long)
+
+
+def csv_encoding(head: bytes) -> str:
+    """Return the text encoding of a CSV starting with the bytes ``head``: UTF-16 after its byte order mark, else UTF-8.
+
+    Excel's "Unicode text" export and Windows PowerShell's ``>`` write UTF-16 with its byte order
+    mark; read as UTF-8, every line of such a file would be garbled. A UTF-8 byte order mark is
+    skipped.
+    """
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
 
 
 class LineTooLongError(ValueError):
@@ -119,9 +132,10 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     header = next(lines, None)
     if header is None:
         return
-    # The csv module's own cap on a cell (131,072 characters, process-wide) would end the reading at a
-    # long cell: the row's cap is the one that holds, and a cell too long for a record fails validation.
-    csv.field_size_limit(max(csv.field_size_limit(), lines.limit))
+    # The csv module's own cap on a cell (131,072 characters by default) would end the reading at a long
+    # cell: the caps on a line and on a row are the ones that hold, and a cell too long for a record
+    # fails validation. The setting is the process's; every reading sets it alike.
+    csv.field_size_limit(_NO_CELL_CAP)
     delimiter = csv_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
     source = _RowLines(lines)

@@ -55,7 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import ROW_ERROR, LineTooLongError, csv_rows
+from resolvers.csv_rows import ROW_ERROR, LineTooLongError, csv_encoding, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
@@ -184,6 +184,14 @@ def _too_long(lines: _Lines[Any]) -> str:
             "(as for PUT /v1/records); it was not read")
 
 
+def _peek_encoding(binary: IO[bytes]) -> str:
+    """Return the text encoding the first bytes of ``binary`` say (``csv_encoding``), leaving it where it was."""
+    start = binary.tell()
+    head = binary.read(2)
+    binary.seek(start)
+    return csv_encoding(head)
+
+
 def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RECORD_BYTES) -> Iterator[Row]:
     """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
 
@@ -194,6 +202,9 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
     binary = _binary(raw, encoding)
     max_line = min(max_line, _LONGEST_LINE)
     if fmt == "ndjson":
+        if _peek_encoding(binary) == "utf-16":
+            raise UnicodeError("NDJSON must be UTF-8 and this body starts with a UTF-16 byte order mark; convert it "
+                               "(iconv -f UTF-16 -t UTF-8) and send it again")
         lines = _Lines(binary.readline, limit=max_line, ends=(b"\n",), newline=b"\r\n", unit="bytes")
         while True:
             try:
@@ -205,7 +216,10 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
                 continue
             if line.strip():
                 yield lines.count, line
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    # Bytes that are not text stay in the row as lone surrogates (``_parse`` rejects its line).
+    charset = _peek_encoding(binary)
+    text = io.TextIOWrapper(binary, encoding=charset, newline="",
+                            errors="surrogatepass" if charset == "utf-16" else "surrogateescape")
     try:
         text_lines = _Lines(text.readline, limit=max_line, ends=("\n", "\r"), newline="\r\n", unit="characters")
         yield from csv_rows(text_lines, too_long=_too_long(text_lines))
@@ -235,7 +249,7 @@ def _detail(field: str, value: Any, reason: str) -> dict[str, Any]:
 
 def _has_surrogates(value: Any) -> bool:
     if isinstance(value, str):
-        return any("\udc80" <= ch <= "\udcff" for ch in value)
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
     if isinstance(value, dict):
         return any(_has_surrogates(v) for v in value.values())
     if isinstance(value, list):
@@ -249,7 +263,8 @@ def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]
         if ROW_ERROR in row:
             return [_detail("line", None, str(row[ROW_ERROR]))]
         if _has_surrogates(row):
-            return [_detail("line", None, "the line is not valid UTF-8")]
+            return [_detail("line", None, "the line is not valid UTF-8 (nor valid UTF-16, in a CSV that starts with "
+                                          "a UTF-16 byte order mark)")]
         return row
     try:
         body = json.loads(row)
@@ -426,7 +441,8 @@ class ImportRunner:
             return
         try:
             finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
-        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError) as error:  # a CSV header too
+        # A CSV header too long to read, a UTF-16 body cut inside a character, NDJSON in UTF-16.
+        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, UnicodeError) as error:
             self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
                                                         f"{str(error)[:200]}); the lines up to the resume point "
                                                         "were read, none is applied")

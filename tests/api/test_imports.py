@@ -162,6 +162,32 @@ def test_a_csv_import_with_a_quote_never_closed_rejects_that_line_and_stores_the
     assert importer.get("/v1/records/store/q3").json()["raw"]["company"] == "Neri Spa"
 
 
+# Excel's "Unicode text" and Windows PowerShell's ">" write UTF-16 with a byte order mark: every line was rejected.
+@pytest.mark.parametrize("charset", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_a_csv_import_in_utf_16_with_its_byte_order_mark_is_read_as_utf_16(importer: TestClient, charset: str,
+                                                                             encoding: str) -> None:
+    text = "source,source_record_id,full_name,company\r\nstore,u1,Zoë Łukasik,Café Ñandú\r\nstore,u2,Ann Lee,\r\n"
+    body = "\ufeff".encode(charset) + text.encode(charset)
+    sent = gzip.compress(body) if encoding == "gzip" else body
+    job = run_import(importer, sent, {**CSV, "content-encoding": encoding})
+
+    assert job["state"] == "succeeded", job
+    assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 0)
+    assert importer.get("/v1/records/store/u1").json()["raw"] == {
+        "source": "store", "source_record_id": "u1", "full_name": "Zoë Łukasik", "company": "Café Ñandú"}
+
+
+def test_an_ndjson_import_in_utf_16_fails_and_says_to_convert_it(importer: TestClient) -> None:
+    body = ndjson(people(2)).decode().encode("utf-16")  # with its byte order mark
+
+    job = run_import(importer, body, NDJSON)
+
+    assert job["state"] == "failed"
+    assert "NDJSON must be UTF-8" in job["message"]
+    assert "iconv -f UTF-16 -t UTF-8" in job["message"]
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
                                                                         database_url: str) -> None:
     records = people(7)

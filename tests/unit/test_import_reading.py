@@ -8,8 +8,10 @@ import tracemalloc
 
 import pytest
 
+from resolvers.config import ResolverConfig
 from resolvers.records import csv_delimiter
-from service.imports import _SKIP_PIECE, read_rows
+from service.imports import _SKIP_PIECE, _init_worker, _prepare_rows, read_rows
+from service.store import StagedRecord
 
 LIMIT = 1000
 
@@ -169,3 +171,39 @@ def test_a_line_limit_past_what_a_read_can_take_is_the_largest_it_can(fmt: str) 
     rows = list(read_rows(io.BytesIO(body), fmt=fmt, encoding="identity", max_line=2**63))
 
     assert len(rows) == 1
+
+
+@pytest.mark.parametrize("charset", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_csv_that_starts_with_a_utf_16_byte_order_mark_is_read_as_utf_16(charset: str, line_end: str) -> None:
+    text = line_end.join(["source,source_record_id,first_name", "crm,1,Zoë", "", 'crm,2,"Ann', 'Lee"', "crm,3,Bo"])
+    rows = _rows(("\ufeff" + text + line_end).encode(charset), fmt="csv")
+
+    assert rows == [(2, {"source": "crm", "source_record_id": "1", "first_name": "Zoë"}),
+                    (4, {"source": "crm", "source_record_id": "2", "first_name": f"Ann{line_end}Lee"}),
+                    (6, {"source": "crm", "source_record_id": "3", "first_name": "Bo"})]
+
+
+def test_a_utf_16_csv_line_holding_a_lone_surrogate_is_rejected_and_the_others_read() -> None:
+    body = "\ufeffsource,source_record_id,first_name\ncrm,1,Ann\n".encode("utf-16-le")
+    body += "crm,2,".encode("utf-16-le") + b"\x00\xd8" + "\ncrm,3,Bo\n".encode("utf-16-le")  # a high surrogate alone
+    rows = _rows(body, fmt="csv")
+    _init_worker(ResolverConfig())
+    outcomes = _prepare_rows(rows)
+
+    assert [number for number, _ in rows] == [2, 3, 4]
+    assert [outcome.line for outcome in outcomes if isinstance(outcome, StagedRecord)] == [2, 4]
+    assert outcomes[1] == (3, [{"field": "line", "value": None, "reason": (
+        "the line is not valid UTF-8 (nor valid UTF-16, in a CSV that starts with a UTF-16 byte order mark)")}])
+
+
+def test_a_utf_16_csv_cut_inside_a_character_cannot_be_read() -> None:
+    body = "\ufeffsource,source_record_id\ncrm,1\n".encode("utf-16-le") + b"c"
+
+    with pytest.raises(UnicodeError, match="truncated data"):
+        _rows(body, fmt="csv")
+
+
+def test_ndjson_that_starts_with_a_utf_16_byte_order_mark_is_refused_with_how_to_convert_it() -> None:
+    with pytest.raises(UnicodeError, match=r"NDJSON must be UTF-8.*iconv -f UTF-16 -t UTF-8"):
+        _rows('{"a": 1}\n'.encode("utf-16"), fmt="ndjson")

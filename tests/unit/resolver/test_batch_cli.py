@@ -245,6 +245,16 @@ def test_a_csv_row_with_a_quote_never_closed_is_skipped_and_the_rows_after_it_ar
     assert summary["skipped_lines"] == {"unreadable CSV row": 1}
 
 
+def test_a_csv_in_utf_16_with_its_byte_order_mark_is_read_as_utf_16(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "in.csv").write_bytes("\ufeffsource,source_record_id,first_name\r\ncrm,c-1,Zoë\r\n".encode("utf-16-le"))
+
+    rows, summary = run(tmp_path, capsys, tmp_path / "in.csv")
+
+    assert [r["source_record_id"] for r in rows] == ["c-1"]
+    assert summary["skipped_lines"] == {}
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])  # the header says which; spreadsheets write semicolons
 def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                 delimiter: str) -> None:

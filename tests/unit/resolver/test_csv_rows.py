@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.csv_rows import ROW_ERROR, CountedLines, csv_rows
+from resolvers.csv_rows import ROW_ERROR, CountedLines, csv_encoding, csv_rows
 
 LIMIT = 1000
 HEADER = "source,source_record_id,company"
@@ -66,8 +65,8 @@ def test_a_stray_quote_that_gives_its_row_too_many_cells_is_an_error_row() -> No
 
 
 def test_a_quoted_cell_over_lines_longer_than_a_record_is_an_error_row_and_its_lines_are_read_again() -> None:
-    # Past the limit, and past the csv module's own cap on a cell (process-wide: at least 131,072 characters).
-    cell_lines = ["b" * (LIMIT - 10)] * (max(csv.field_size_limit(), LIMIT) // (LIMIT - 10) + 5)
+    # Past the limit, and past the csv module's default cap on a cell (131,072 characters), which raised.
+    cell_lines = ["b" * (LIMIT - 10)] * (131_072 // (LIMIT - 10) + 5)
     lines = [HEADER, 'crm,1,"' + cell_lines[0], *cell_lines[1:], 'end"', "crm,2,Beta"]
     rows = _rows("\n".join(lines) + "\n")
 
@@ -128,3 +127,15 @@ def test_every_line_is_a_row_s_first_line_or_inside_a_record_read_or_blank(cells
     assert covered == sorted(set(covered))  # in order (an import resumes after a line), no line in two rows
     uncovered = set(range(2, len(lines) + 1)) - set(covered)
     assert all(lines[number - 1].strip("\r\n") == "" for number in uncovered), (uncovered, rows)
+
+
+@pytest.mark.parametrize(("head", "encoding"), [
+    (b"\xff\xfes\x00", "utf-16"),  # UTF-16 little-endian's byte order mark
+    (b"\xfe\xff\x00s", "utf-16"),  # big-endian's
+    (b"\xef\xbb\xbfs", "utf-8-sig"),  # UTF-8's, skipped
+    (b"sour", "utf-8-sig"),
+    (b"\xff", "utf-8-sig"),  # half a mark: no mark
+    (b"", "utf-8-sig"),
+])
+def test_a_csv_is_utf_8_unless_it_starts_with_a_utf_16_byte_order_mark(head: bytes, encoding: str) -> None:
+    assert csv_encoding(head) == encoding
