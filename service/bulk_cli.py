@@ -96,7 +96,7 @@ def import_command(
         if errors is not None:
             _download(client, f"/v1/imports/{job['id']}/errors", headers, errors)
     typer.echo(json.dumps(job, indent=2))
-    if job["state"] == "failed":
+    if job["state"] in ("failed", "cancelled"):
         raise typer.Exit(1)
 
 

@@ -60,11 +60,12 @@ from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
 from service import bulk, ingest, store
-from service.errors import BusyError, validation_details
+from service.errors import BusyError, ConflictError, NotFoundError, validation_details
 from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
-__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "create_job", "job_errors",
+__all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
+           "job_errors",
            "new_spool_path", "read_rows"]
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,31 @@ def create_job(engine: Engine, *, spool: Path, fmt: str, encoding: str, size: in
     with Session(engine, expire_on_commit=False) as session:
         session.add(job)
         session.commit()
+    return job
+
+
+def cancel_job(session: Session, *, job_id: str) -> ImportRow:
+    """Cancel a job that has not begun applying, in the open write transaction; drop what it staged.
+
+    Its runner, if one is on it, stops at its next chunk: the job is no longer its own (``_owned``).
+    The caller removes the spool once this commits. Cancelling a cancelled job changes nothing.
+    Raises ``NotFoundError`` for an unknown job, ``ConflictError`` for one that ended or is applying.
+    """
+    job = session.get(ImportRow, job_id)
+    if job is None:
+        raise NotFoundError(f"no import has id {job_id}")
+    if job.state == "cancelled":
+        return job
+    if job.state in ("succeeded", "failed"):
+        raise ConflictError(f"the import has ended ({job.state}): there is nothing to cancel")
+    if job.state == "running" and job.phase == "applying":
+        raise ConflictError("the import is applying its records, all in one transaction: it can no longer be "
+                            "cancelled, and it stores all of them or none")
+    now = ingest.utc_now()
+    job.state, job.owner, job.lease_until, job.finished_at, job.updated_at = "cancelled", None, None, now, now
+    job.message = f"cancelled by request after line {job.resume_line}; none of its lines was applied"
+    store.delete_staged(session, import_id=job_id)
+    session.add(job)
     return job
 
 
@@ -341,6 +367,10 @@ def _owner_gone(owner: str | None, *, live_runners: set[str]) -> bool:
     return not _pid_alive(pid)
 
 
+class _DisownedError(RuntimeError):
+    """The job this runner was running is no longer its own: it was cancelled, or another runner took it over."""
+
+
 _LIVE_RUNNERS: set[str] = set()  # the runners alive in this process (a process may start and stop several)
 
 
@@ -441,6 +471,9 @@ class ImportRunner:
             return
         try:
             finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
+        except _DisownedError:
+            log.info("import %s: no longer this runner's (cancelled, or taken over after its lease ran out)", job_id)
+            return
         # A CSV header too long to read, a UTF-16 body cut inside a character, NDJSON in UTF-16.
         except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, UnicodeError) as error:
             self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
@@ -562,7 +595,7 @@ class ImportRunner:
     def _owned(self, session: Session, job_id: str) -> ImportRow:
         job = session.get(ImportRow, job_id)
         if job is None or job.owner != self.name:
-            raise RuntimeError(f"import {job_id} is no longer owned by this runner")
+            raise _DisownedError(f"import {job_id} is no longer owned by this runner")
         return job
 
     def _save(self, session: Session, job: ImportRow, counts: Counter[str]) -> None:

@@ -655,7 +655,8 @@ class ImportPublic(_Public):
     """A bulk import job: its state, counts, speed, and where it would resume."""
 
     id: str
-    state: Literal["queued", "running", "succeeded", "failed"]
+    state: Literal["queued", "running", "succeeded", "failed", "cancelled"] = Field(description=(
+        "cancelled: by `DELETE /v1/imports/{id}`, before it began applying; nothing of it was applied."))
     phase: Literal["staging", "applying"] = Field(description=(
         "staging: lines are read, checked and staged (counts of lines grow); applying: every staged record "
         "is resolved and stored in one change (record and profile counts appear when it commits)."))
@@ -675,7 +676,7 @@ class ImportPublic(_Public):
         "While applying: changed staged records resolved and stored so far, of `records_to_apply` (their "
         "candidate keys are written after the last). Known only to a server on the host running the job."))
     records_to_apply: int | None = Field(None, description="While applying: the changed staged records in all.")
-    message: str | None = Field(description="Why the job failed, and how to go on.")
+    message: str | None = Field(description="Why the job failed, and how to go on; or when it was cancelled.")
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None

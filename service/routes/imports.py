@@ -136,6 +136,19 @@ def get_import(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> Import
         return _public(_job(session, import_id), now=ingest.utc_now())
 
 
+@router.delete("/{import_id}", response_model=ImportPublic, responses={**ERRORS, **BUSY, 409: {
+    "model": ErrorResponse, "description": "The import has ended, or is applying its records (all or none)."}})
+def cancel_import(import_id: ImportIdPath, engine: EngineDep, _: WriteKey) -> ImportPublic:
+    """Cancel an import that has not begun applying: nothing of it is applied, what it staged and its body are deleted.
+
+    A running job stops at its next chunk. Its rejected lines stay listed. Cancelling a cancelled job
+    answers it again.
+    """
+    job = ingest.in_transaction(engine, lambda session: imports.cancel_job(session, job_id=import_id))
+    FilePath(job.spool).unlink(missing_ok=True)
+    return _public(job, now=ingest.utc_now())
+
+
 @router.get("/{import_id}/errors", responses={**ERRORS, 200: {"description": "One JSON object per rejected line.",
                                                               "content": {"application/x-ndjson": {}}}},
             response_class=StreamingResponse)

@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlmodel import Session
 
 from resolvers.blocking import record_keys
 from service import store
+from service.imports import ImportRunner, JobSettings
 from service.progress import ApplyProgressFile
 from service.routes.ndjson import in_chunks
 from service.stored_state import match_form
@@ -55,7 +57,7 @@ def wait(client: TestClient, job_id: str, timeout: float = 120) -> dict[str, Any
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job: dict[str, Any] = client.get(f"/v1/imports/{job_id}").json()
-        if job["state"] in ("succeeded", "failed"):
+        if job["state"] in ("succeeded", "failed", "cancelled"):
             return job
         time.sleep(0.05)
     raise AssertionError(f"import {job_id} did not finish in {timeout} s")
@@ -186,6 +188,77 @@ def test_an_ndjson_import_in_utf_16_fails_and_says_to_convert_it(importer: TestC
     assert job["state"] == "failed"
     assert "NDJSON must be UTF-8" in job["message"]
     assert "iconv -f UTF-16 -t UTF-8" in job["message"]
+
+
+def _stopped_runner(client: TestClient) -> None:
+    """Stop the app's import runner: a job sent now stays queued until a runner the test makes claims it."""
+    client.app.state.import_runner.stop()  # type: ignore[attr-defined]
+
+
+def _runner(client: TestClient, *, on_chunk: Any = None) -> ImportRunner:
+    app = client.app
+    settings = JobSettings(spool_dir=app.state.settings.import_dir, chunk_lines=3)  # type: ignore[attr-defined]
+    return ImportRunner(engine=app.state.engine, config=app.state.resolver_config,  # type: ignore[attr-defined]
+                        settings=settings, on_chunk=on_chunk)
+
+
+def _staged(client: TestClient, job_id: str) -> int:
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return store.staged_count(session, import_id=job_id)
+
+
+def test_a_queued_import_cancelled_never_runs_and_its_body_is_deleted(importer: TestClient) -> None:
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(people(4)), NDJSON)
+    spool = next((importer.app.state.settings.import_dir).iterdir())  # type: ignore[attr-defined]
+
+    response = importer.delete(f"/v1/imports/{job['id']}")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "cancelled"
+    assert "none of its lines was applied" in response.json()["message"]
+    assert not spool.exists()  # the body held personal values
+    assert _runner(importer).claim() is None
+    again = importer.delete(f"/v1/imports/{job['id']}")
+    assert (again.status_code, again.json()["state"]) == (200, "cancelled")
+    assert importer.get(f"/v1/imports/{job['id']}").json()["state"] == "cancelled"
+
+
+def test_an_import_cancelled_while_staging_stops_at_its_next_chunk_and_applies_nothing(importer: TestClient) -> None:
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(people(10)), NDJSON)
+    answers: list[int] = []
+    runner = _runner(importer, on_chunk=lambda records, seconds: answers.append(
+        importer.delete(f"/v1/imports/{job['id']}").status_code))
+
+    runner.run(runner.claim() or "")
+
+    assert answers == [200]  # cancelled after the first chunk, and the runner ran no other
+    cancelled = importer.get(f"/v1/imports/{job['id']}").json()
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["counts"]["lines_read"] == 3
+    assert _staged(importer, job["id"]) == 0
+    assert importer.get("/v1/records/shop/o0").status_code == 404
+
+
+def test_an_import_that_ended_or_is_applying_cannot_be_cancelled(importer: TestClient, database_url: str) -> None:
+    done = run_import(importer, ndjson(people(2)), NDJSON)
+    _stopped_runner(importer)
+    applying = start_import(importer, ndjson(people(2, source="crm")), NDJSON)
+    with open_engine(database_url) as engine, engine.begin() as connection:
+        connection.execute(text("UPDATE imports SET state = 'running', phase = 'applying', owner = 'elsewhere:1:r' "
+                                "WHERE id = :id"), {"id": applying["id"]})
+
+    ended = importer.delete(f"/v1/imports/{done['id']}")
+    busy = importer.delete(f"/v1/imports/{applying['id']}")
+    unknown = importer.delete("/v1/imports/imp_0123456789abcdef0123")
+
+    assert (ended.status_code, ended.json()["error"]["code"]) == (409, "conflict")
+    assert "has ended (succeeded)" in ended.json()["error"]["message"]
+    assert busy.status_code == 409
+    assert "all of them or none" in busy.json()["error"]["message"]
+    assert unknown.status_code == 404
+    assert importer.get(f"/v1/imports/{applying['id']}").json()["state"] == "running"
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
