@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import CountedLines, csv_encoding, csv_rows
+from resolvers.csv_rows import CountedLines, CsvHeaderError, csv_encoding, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
 from resolvers.records import MAX_RECORD_BYTES, RecordKey
@@ -132,4 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="processes to use (default: one per core)")
     args = parser.parse_args(argv)
-    return _resolve_command(args)
+    try:
+        return _resolve_command(args)
+    except CsvHeaderError as error:
+        sys.stderr.write(f"cannot read {args.input}: {error}\n")
+        return 2

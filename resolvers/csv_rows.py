@@ -25,7 +25,8 @@ from typing import Any, Protocol
 
 from resolvers.records import csv_delimiter, record_from_csv_row
 
-__all__ = ["ROW_ERROR", "CountedLines", "LineTooLongError", "NumberedLines", "csv_encoding", "csv_rows"]
+__all__ = ["ROW_ERROR", "CountedLines", "CsvHeaderError", "LineTooLongError", "NumberedLines", "csv_encoding",
+           "csv_rows"]
 
 ROW_ERROR = "__error__"  # the key of an error row's reason
 _NO_CELL_CAP = sys.maxsize // 2  # the largest cap the csv module takes (a C long)
@@ -39,6 +40,10 @@ def csv_encoding(head: bytes) -> str:
     skipped.
     """
     return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+class CsvHeaderError(ValueError):
+    """The CSV header cannot name the rows' cells (it names a column twice)."""
 
 
 class LineTooLongError(ValueError):
@@ -127,7 +132,8 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     The header (the first line) names the columns and says the delimiter (``records.csv_delimiter``);
     a short row's missing cells are left out, blank lines are skipped. A line that raised
     ``LineTooLongError`` is an error row with the reason ``too_long``. One raised on the header
-    propagates: no row can be read without it.
+    propagates, as ``CsvHeaderError`` does for a header naming a column twice: no row can be read
+    without a header.
     """
     header = next(lines, None)
     if header is None:
@@ -138,6 +144,11 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     csv.field_size_limit(_NO_CELL_CAP)
     delimiter = csv_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
+    twice = sorted({name for name in names if name and names.count(name) > 1})
+    if twice:
+        # Which cell would hold the field? The later one would silently win over the earlier.
+        raise CsvHeaderError(f"the CSV header names {', '.join(map(repr, twice))} more than once: a field takes "
+                             "one column (several emails or phones go in one `emails` or `phones` cell, split by ;)")
     source = _RowLines(lines)
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     while True:

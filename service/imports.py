@@ -55,7 +55,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import ROW_ERROR, LineTooLongError, csv_encoding, csv_rows
+from resolvers.csv_rows import ROW_ERROR, CsvHeaderError, LineTooLongError, csv_encoding, csv_rows
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
@@ -474,8 +474,10 @@ class ImportRunner:
         except _DisownedError:
             log.info("import %s: no longer this runner's (cancelled, or taken over after its lease ran out)", job_id)
             return
-        # A CSV header too long to read, a UTF-16 body cut inside a character, NDJSON in UTF-16.
-        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, UnicodeError) as error:
+        # A CSV header too long to read or naming a column twice, a UTF-16 body cut inside a character,
+        # NDJSON in UTF-16.
+        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, CsvHeaderError,
+                UnicodeError) as error:
             self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
                                                         f"{str(error)[:200]}); the lines up to the resume point "
                                                         "were read, none is applied")

@@ -261,6 +261,16 @@ def test_an_import_that_ended_or_is_applying_cannot_be_cancelled(importer: TestC
     assert importer.get(f"/v1/imports/{applying['id']}").json()["state"] == "running"
 
 
+def test_a_csv_import_whose_header_names_a_column_twice_fails_and_says_which(importer: TestClient) -> None:
+    body = b"source,source_record_id,email,email\nstore,d1,a@example-mail.org,b@example-mail.org\n"
+
+    job = run_import(importer, body, CSV)
+
+    assert job["state"] == "failed"
+    assert "names 'email' more than once" in job["message"]
+    assert importer.get("/v1/records/store/d1").status_code == 404
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
                                                                         database_url: str) -> None:
     records = people(7)

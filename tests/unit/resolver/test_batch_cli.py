@@ -255,6 +255,18 @@ def test_a_csv_in_utf_16_with_its_byte_order_mark_is_read_as_utf_16(
     assert summary["skipped_lines"] == {}
 
 
+def test_a_csv_whose_header_names_a_column_twice_is_refused_with_the_reason(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "in.csv").write_text("source,source_record_id,email,email\ncrm,c-1,a@example.org,b@example.org\n",
+                                     encoding="utf-8")
+
+    code = main(["resolve", "--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out.ndjson")])
+
+    assert code == 2
+    assert "names 'email' more than once" in capsys.readouterr().err
+    assert not (tmp_path / "out.ndjson").exists()
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])  # the header says which; spreadsheets write semicolons
 def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                 delimiter: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.csv_rows import ROW_ERROR, CountedLines, csv_encoding, csv_rows
+from resolvers.csv_rows import ROW_ERROR, CountedLines, CsvHeaderError, csv_encoding, csv_rows
 
 LIMIT = 1000
 HEADER = "source,source_record_id,company"
@@ -139,3 +139,20 @@ def test_every_line_is_a_row_s_first_line_or_inside_a_record_read_or_blank(cells
 ])
 def test_a_csv_is_utf_8_unless_it_starts_with_a_utf_16_byte_order_mark(head: bytes, encoding: str) -> None:
     assert csv_encoding(head) == encoding
+
+
+@pytest.mark.parametrize(("header", "named"), [
+    ("source,source_record_id,email,email", "'email'"),
+    ("source;source_record_id;phone;email;phone;email", "'email', 'phone'"),
+])
+def test_a_header_naming_a_column_twice_cannot_name_the_cells(header: str, named: str) -> None:
+    # The later cell silently won: the first email of every row was lost.
+    with pytest.raises(CsvHeaderError, match=f"names {named} more than once"):
+        _rows(f"{header}\ncrm,1,a@example.org,b@example.org\n")
+
+
+def test_empty_header_names_are_no_columns_named_twice() -> None:
+    # A trailing delimiter on each line (spreadsheets write them) gives empty names; their cells are empty.
+    rows = _rows("source,source_record_id,company,,\ncrm,1,Acme,,\n")
+
+    assert rows == [(2, _record("1", "Acme"))]
