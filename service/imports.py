@@ -65,8 +65,7 @@ from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "job_errors",
-           "new_spool_path", "read_rows"]
+           "job_errors", "new_spool_path", "read_rows"]
 
 log = logging.getLogger(__name__)
 
