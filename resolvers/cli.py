@@ -71,7 +71,7 @@ def _csv_rows(handle: IO[str]) -> Iterator[Row]:
 def _rows(path: Path) -> Iterator[Row]:
     if _is_csv(path):
         with (gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")) as binary:
-            charset = csv_encoding(binary.read(2))
+            charset = csv_encoding(binary.read(4))
         with _open_text(path, "r", encoding=charset) as handle:
             yield from _csv_rows(handle)
         return

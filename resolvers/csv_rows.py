@@ -9,8 +9,9 @@ numbered by the line it starts on, and its other lines are read again as rows of
 stray quote costs one line. A row on one line is read as leniently as the ``csv`` module reads by
 default (``"Acme" Inc`` is ``Acme Inc``).
 
-Rows are ``(line number, record body)``, lines counted from 1 with the header as line 1; an error
-row's body is ``{ROW_ERROR: reason}``.
+Rows are ``(line number, record body)``, physical lines counted from 1 (the header's first line is
+line 1 unless blank lines come before it); an error row's body is ``{ROW_ERROR: reason}``. Reading
+takes time in proportion to the file's size, however its quotes fall (``_RowLines``).
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ _NO_CELL_CAP = sys.maxsize // 2  # the largest cap the csv module takes (a C lon
 
 
 def csv_encoding(head: bytes) -> str:
-    """Return the text encoding of a CSV starting with the bytes ``head``: UTF-16 after its byte order mark, else UTF-8.
+    """Return the text encoding of a CSV starting with the bytes ``head`` (4 or more): UTF-8 unless a BOM says.
 
     Excel's "Unicode text" export and Windows PowerShell's ``>`` write UTF-16 with its byte order
-    mark; read as UTF-8, every line of such a file would be garbled. A UTF-8 byte order mark is
-    skipped.
+    mark; read as UTF-8, every line of such a file would be garbled. UTF-32's mark is told apart
+    from UTF-16's, which begins it; a UTF-8 byte order mark is skipped.
     """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's: FF FE starts both
+        return "utf-32"
     return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
 
 
@@ -82,8 +85,21 @@ class _RowTooLongError(ValueError):
     """A row over several lines is longer than a record may be."""
 
 
+class _StillOpenError(ValueError):
+    """A row goes on into lines that a row which failed earlier read in a quoted cell that never closed."""
+
+
 class _RowLines:
-    """The strict reader's line source: keeps the lines of the row being read, so that they can be read again."""
+    """The strict reader's line source: keeps the lines of the row being read, so that they can be read again.
+
+    A row that fails for good inside an open quoted cell (the file ends in it, or it outgrows the
+    limit) read each of its lines after the first inside that cell. A row starting on one of those
+    lines that goes on past it (its own first line leaves a quoted cell open) then reads the same
+    lines from the same state, the inside of a quoted cell, and fails the same way: it fails at once
+    (``_StillOpenError``) rather than read them all again, which would take time growing with the
+    square of the lines. For a file that ends in the cell this is exact; for a row that outgrew the
+    limit, a row starting later is shorter and might close just past the lines read: it is refused too.
+    """
 
     def __init__(self, lines: NumberedLines) -> None:
         self._lines = lines
@@ -91,6 +107,8 @@ class _RowLines:
         self.row: list[tuple[int, str | LineTooLongError]] = []  # the current row's lines, by number
         self.ran_out = False  # the lines ended inside the current row: a quoted cell was never closed
         self._size = 0
+        self._open_after = self._open_through = 0  # lines read inside a failed row's open quoted cell
+        self._open_problem = ""
 
     def __iter__(self) -> _RowLines:
         return self
@@ -111,80 +129,119 @@ class _RowLines:
         self.row.append((number, line))
         if isinstance(line, LineTooLongError):
             raise line
+        if len(self.row) > 1 and self._open_after < self.row[0][0] and number <= self._open_through:
+            raise _StillOpenError(self._open_problem)
         self._size += len(line)
         if len(self.row) > 1 and self._size > self._lines.limit:
             raise _RowTooLongError(f"it is longer than {self._lines.limit:,} characters")
         return line
 
+    def push_back(self, number: int, line: str) -> None:
+        """Have ``line`` read next."""
+        self._again.appendleft((number, line))
+
     def next_row(self) -> None:
         """Start reading the next row."""
         self.row, self.ran_out, self._size = [], False, 0
 
-    def replay_after_first(self) -> None:
-        """Have the current row's lines after its first read again, before any line not read yet."""
+    def fail_row(self, *, still_open: str | None) -> None:
+        """Have the current row's lines after its first read again, before any line not read yet.
+
+        ``still_open``: the row failed inside an open quoted cell, for this reason (see the class doc).
+        """
+        if still_open is not None and self.row[-1][0] > self._open_through:
+            self._open_after, self._open_through, self._open_problem = self.row[0][0], self.row[-1][0], still_open
         self._again.extendleft(reversed(self.row[1:]))
+
+
+_ENDS_INSIDE = "the file ends inside that cell"
+
+
+def _next_cells(source: _RowLines, reader: Iterator[list[str]], *, delimiter: str, columns: int | None,
+                too_long: str) -> tuple[int, list[str] | str] | None:
+    """Read the next row that is not blank: ``(its first line, its cells or why it cannot be read)``; None at the end.
+
+    A row over several lines that cannot be read has its other lines read again (``_RowLines``).
+    ``columns``: how many cells a row may have (None: any number, for the header).
+    """
+    while True:
+        source.next_row()
+        cells: list[str] | None = None
+        still_open = None
+        rules = "it cannot be read"
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return None
+        except LineTooLongError:
+            problem = "a line of it is too long"
+        except (_RowTooLongError, _StillOpenError) as error:
+            problem = still_open = str(error)
+        except csv.Error as error:
+            rules = f"it breaks CSV's rules ({error})"
+            problem = _ENDS_INSIDE if source.ran_out else f"then {rules}"
+            still_open = _ENDS_INSIDE if source.ran_out else None
+        first, line = source.row[0]
+        if cells is None and len(source.row) == 1 and not source.ran_out:
+            if isinstance(line, LineTooLongError):
+                return first, too_long
+            cells = _lenient_cells(line, delimiter=delimiter)
+            if cells is None:  # strict reading failed on the line, lenient reading would go on past it
+                return first, f"the row cannot be read as CSV: {rules}, and leaves a quoted cell open at its line's end"
+        if cells is not None and (columns is None or len(cells) <= columns):
+            if cells:
+                return first, cells
+            continue
+        if len(source.row) == 1 and not source.ran_out:
+            return first, "the row has more cells than the header has columns"
+        if cells is not None:
+            problem = "then it has more cells than the header has columns"
+        again = "; the lines after this one are read as rows of their own" if len(source.row) > 1 else ""
+        source.fail_row(still_open=still_open)
+        return first, (f"the row cannot be read as CSV: a quoted cell opened on this line (a \" that starts a "
+                       f"cell) takes the line breaks after it, and {problem}{again}")
 
 
 def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a record may be; it was not read"
              ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, record body)`` for each row of a CSV's ``lines``, or an error row (see the module doc).
 
-    The header (the first line) names the columns and says the delimiter (``records.csv_delimiter``);
-    a short row's missing cells are left out, blank lines are skipped. A line that raised
-    ``LineTooLongError`` is an error row with the reason ``too_long``. One raised on the header
-    propagates, as ``CsvHeaderError`` does for a header naming a column twice: no row can be read
-    without a header.
+    The header (the first row) names the columns; its first line says the delimiter
+    (``records.csv_delimiter``). A short row's missing cells are left out, blank lines are skipped.
+    A line that raised ``LineTooLongError`` is an error row with the reason ``too_long``. A header
+    that cannot be read, or names a column twice, raises ``CsvHeaderError``: no row can be read
+    without it.
     """
-    header = next(lines, None)
-    if header is None:
-        return
     # The csv module's own cap on a cell (131,072 characters by default) would end the reading at a long
     # cell: the caps on a line and on a row are the ones that hold, and a cell too long for a record
     # fails validation. The setting is the process's; every reading sets it alike.
     csv.field_size_limit(_NO_CELL_CAP)
-    delimiter = csv_delimiter(header)
-    names = next(csv.reader([header], delimiter=delimiter))
+    source = _RowLines(lines)
+    leading: list[tuple[int, str]] = []  # the blank lines before the header, and its first line
+    while not leading or not leading[-1][1].strip("\r\n"):
+        line = next(lines, None)  # a LineTooLongError here propagates
+        if line is None:
+            return
+        leading.append((lines.count, line))
+    for number, line in reversed(leading):
+        source.push_back(number, line)
+    delimiter = csv_delimiter(leading[-1][1])
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    header = _next_cells(source, reader, delimiter=delimiter, columns=None, too_long=too_long)
+    if header is None:
+        return
+    if isinstance(header[1], str):
+        raise CsvHeaderError(f"the CSV header (line {header[0]}) cannot be read: {header[1]}")
+    names = header[1]
     twice = sorted({name for name in names if name and names.count(name) > 1})
     if twice:
         # Which cell would hold the field? The later one would silently win over the earlier.
         raise CsvHeaderError(f"the CSV header names {', '.join(map(repr, twice))} more than once: a field takes "
                              "one column (several emails or phones go in one `emails` or `phones` cell, split by ;)")
-    source = _RowLines(lines)
-    reader = csv.reader(source, delimiter=delimiter, strict=True)
-    while True:
-        source.next_row()
-        cells: list[str] | None = None
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except LineTooLongError:
-            problem = "a line of it is too long"
-        except _RowTooLongError as error:
-            problem = str(error)
-        except csv.Error as error:
-            problem = "the file ends inside that cell" if source.ran_out else f"then it breaks CSV's rules ({error})"
-        first, line = source.row[0]
-        if cells is None and len(source.row) == 1 and not source.ran_out:
-            if isinstance(line, LineTooLongError):
-                yield first, {ROW_ERROR: too_long}
-                continue
-            cells = _lenient_cells(line, delimiter=delimiter)
-            if cells is None:
-                yield first, {ROW_ERROR: f"the row cannot be read as CSV: {problem.removeprefix('then it breaks ')}"}
-                continue
-        if cells is not None and len(cells) <= len(names):
-            if cells:
-                yield first, record_from_csv_row(dict(itertools.zip_longest(names, cells)))
-        elif len(source.row) == 1 and not source.ran_out:
-            yield first, {ROW_ERROR: "the row has more cells than the header has columns"}
-        else:
-            if cells is not None:
-                problem = "then it has more cells than the header has columns"
-            again = "; the lines after this one are read as rows of their own" if len(source.row) > 1 else ""
-            yield first, {ROW_ERROR: f"the row cannot be read as CSV: a quoted cell opened on this line (a \" that "
-                                     f"starts a cell) takes the line breaks after it, and {problem}{again}"}
-            source.replay_after_first()
+    while (row := _next_cells(source, reader, delimiter=delimiter, columns=len(names), too_long=too_long)) is not None:
+        number, cells = row
+        yield number, ({ROW_ERROR: cells} if isinstance(cells, str)
+                       else record_from_csv_row(dict(itertools.zip_longest(names, cells))))
 
 
 def _lenient_cells(line: str, *, delimiter: str) -> list[str] | None:

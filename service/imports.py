@@ -212,7 +212,7 @@ def _too_long(lines: _Lines[Any]) -> str:
 def _peek_encoding(binary: IO[bytes]) -> str:
     """Return the text encoding the first bytes of ``binary`` say (``csv_encoding``), leaving it where it was."""
     start = binary.tell()
-    head = binary.read(2)
+    head = binary.read(4)
     binary.seek(start)
     return csv_encoding(head)
 
@@ -227,9 +227,9 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
     binary = _binary(raw, encoding)
     max_line = min(max_line, _LONGEST_LINE)
     if fmt == "ndjson":
-        if _peek_encoding(binary) == "utf-16":
-            raise UnicodeError("NDJSON must be UTF-8 and this body starts with a UTF-16 byte order mark; convert it "
-                               "(iconv -f UTF-16 -t UTF-8) and send it again")
+        if (charset := _peek_encoding(binary)) != "utf-8-sig":
+            raise UnicodeError(f"NDJSON must be UTF-8 and this body starts with a {charset.upper()} byte order mark; "
+                               f"convert it (iconv -f {charset.upper()} -t UTF-8) and send it again")
         lines = _Lines(binary.readline, limit=max_line, ends=(b"\n",), newline=b"\r\n", unit="bytes")
         while True:
             try:
@@ -244,7 +244,7 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
     # Bytes that are not text stay in the row as lone surrogates (``_parse`` rejects its line).
     charset = _peek_encoding(binary)
     text = io.TextIOWrapper(binary, encoding=charset, newline="",
-                            errors="surrogatepass" if charset == "utf-16" else "surrogateescape")
+                            errors="surrogateescape" if charset == "utf-8-sig" else "surrogatepass")
     try:
         text_lines = _Lines(text.readline, limit=max_line, ends=("\n", "\r"), newline="\r\n", unit="characters")
         yield from csv_rows(text_lines, too_long=_too_long(text_lines))
@@ -288,8 +288,8 @@ def _parse(row: bytes | dict[str, Any]) -> dict[str, Any] | list[dict[str, Any]]
         if ROW_ERROR in row:
             return [_detail("line", None, str(row[ROW_ERROR]))]
         if _has_surrogates(row):
-            return [_detail("line", None, "the line is not valid UTF-8 (nor valid UTF-16, in a CSV that starts with "
-                                          "a UTF-16 byte order mark)")]
+            return [_detail("line", None, "the line is not valid UTF-8 (nor valid UTF-16 or UTF-32, in a CSV that "
+                                          "starts with their byte order mark)")]
         return row
     try:
         body = json.loads(row)

@@ -194,7 +194,7 @@ def test_a_utf_16_csv_line_holding_a_lone_surrogate_is_rejected_and_the_others_r
     assert [number for number, _ in rows] == [2, 3, 4]
     assert [outcome.line for outcome in outcomes if isinstance(outcome, StagedRecord)] == [2, 4]
     assert outcomes[1] == (3, [{"field": "line", "value": None, "reason": (
-        "the line is not valid UTF-8 (nor valid UTF-16, in a CSV that starts with a UTF-16 byte order mark)")}])
+        "the line is not valid UTF-8 (nor valid UTF-16 or UTF-32, in a CSV that starts with their byte order mark)")}])
 
 
 def test_a_utf_16_csv_cut_inside_a_character_cannot_be_read() -> None:

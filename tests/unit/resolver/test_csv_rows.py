@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from resolvers import csv_rows as module
 from resolvers.csv_rows import ROW_ERROR, CountedLines, CsvHeaderError, csv_encoding, csv_rows
 
 LIMIT = 1000
@@ -131,6 +132,8 @@ def test_every_line_is_a_row_s_first_line_or_inside_a_record_read_or_blank(cells
 
 @pytest.mark.parametrize(("head", "encoding"), [
     (b"\xff\xfes\x00", "utf-16"),  # UTF-16 little-endian's byte order mark
+    (b"\xff\xfe\x00\x00", "utf-32"),  # UTF-32 little-endian's, which UTF-16's begins
+    (b"\x00\x00\xfe\xff", "utf-32"),
     (b"\xfe\xff\x00s", "utf-16"),  # big-endian's
     (b"\xef\xbb\xbfs", "utf-8-sig"),  # UTF-8's, skipped
     (b"sour", "utf-8-sig"),
@@ -156,3 +159,62 @@ def test_empty_header_names_are_no_columns_named_twice() -> None:
     rows = _rows("source,source_record_id,company,,\ncrm,1,Acme,,\n")
 
     assert rows == [(2, _record("1", "Acme"))]
+
+
+@pytest.mark.parametrize("line", ['x","', 'TV 55",{i},"Acme'])
+def test_lines_that_each_leave_a_quote_open_are_each_an_error_row_and_each_is_read_a_few_times_at_most(
+        line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each such line, read from inside a quoted cell, closes it and opens another: every row ran to the
+    # limit and had its lines read again, a time growing with the square of the lines (an hour at 100k).
+    served = 0
+    serve = module._RowLines.__next__
+
+    def counted(self: module._RowLines) -> str:
+        nonlocal served
+        served += 1
+        return serve(self)
+
+    monkeypatch.setattr(module._RowLines, "__next__", counted)
+    count = 5000
+    body = HEADER + "\n" + "".join(line.format(i=i) + "\n" for i in range(count))
+    rows = list(csv_rows(CountedLines(io.StringIO(body, newline=""), limit=20_000)))
+
+    assert [number for number, _ in rows] == list(range(2, count + 2))
+    assert all(_error(row) for _, row in rows)
+    assert served <= 3 * count
+
+
+def test_a_row_starting_inside_a_cell_never_closed_that_goes_on_past_its_line_fails_as_that_cell_did() -> None:
+    # Read inside line 2's open cell, line 3 closes it and opens another; read alone, it leaves one open too:
+    # read from there, the row runs to the end of the file as line 2's did, and fails without being read again.
+    rows = _rows("\n".join([HEADER, 'crm,1,"Acme', 'crm,2,Beta ","', "crm,3,Gamma"]) + "\n")
+
+    assert [number for number, _ in rows] == [2, 3, 4]
+    assert "the file ends inside that cell" in _error(rows[0][1])
+    assert "the file ends inside that cell" in _error(rows[1][1])
+    assert rows[2] == (4, _record("3", "Gamma"))
+
+
+def test_a_header_with_a_quoted_line_break_is_one_header() -> None:
+    rows = _rows('"source\nid",source_record_id,company\ncrm,1,Acme\n')
+
+    assert rows == [(3, {"source\nid": "crm", "source_record_id": "1", "company": "Acme"})]
+
+
+def test_a_header_whose_quote_never_closes_cannot_be_read() -> None:
+    with pytest.raises(CsvHeaderError, match="the CSV header \\(line 1\\) cannot be read"):
+        _rows('"source,source_record_id\ncrm,1\n')
+
+
+def test_a_line_breaking_the_rules_and_leaving_a_quote_open_says_both() -> None:
+    rows = _rows('a,b\n1,"x"y,"z\n3,4\n')
+
+    assert _error(rows[0][1]) == ("the row cannot be read as CSV: it breaks CSV's rules (',' expected after '\"'), "
+                                  "and leaves a quoted cell open at its line's end")
+    assert rows[1] == (3, {"a": "3", "b": "4"})
+
+
+def test_blank_lines_before_the_header_are_skipped_and_the_header_says_the_delimiter() -> None:
+    rows = _rows("\n\r\nsource;source_record_id;company\ncrm;1;Acme, Inc\n")
+
+    assert rows == [(4, _record("1", "Acme, Inc"))]
