@@ -1,8 +1,9 @@
 """The audit log: who did what to the data, when, under which request.
 
 Audited actions: ``link.created``, ``link.deleted``, ``record.erased``, ``profile.erased``,
-``export``, ``key.created``, ``key.revoked``. Each entry names its actor (the API key id, or
-``cli``), the request id, a target id (a link, profile, key or export id) and counts. Entries
+``export``, ``key.created``, ``key.revoked``, ``import.cancelled``, ``import.deleted``. Each entry
+names its actor (the API key id, or ``cli``), the request id, a target id (a link, profile, key,
+export or import id) and counts. Entries
 never hold personal values: an erased record is named by its source and former profile id, not by
 its ``source_record_id``, which may be an email address — and which erasure must remove
 (ARCHITECTURE.md, property 7). Entries are written in the transaction of the change they describe.
@@ -22,7 +23,7 @@ from service.tables import AuditRow
 __all__ = ["ACTIONS", "AuditValue", "list_entries", "record", "record_now"]
 
 ACTIONS = frozenset({"link.created", "link.deleted", "record.erased", "profile.erased", "export", "key.created",
-                     "key.revoked"})
+                     "key.revoked", "import.cancelled", "import.deleted"})
 AuditValue = int | str | Sequence[str]
 
 

@@ -48,7 +48,7 @@ from typing import IO, Any, AnyStr, Generic, TypeVar, cast
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -65,7 +65,7 @@ from service.progress import ApplyProgressFile
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "job_errors", "new_spool_path", "read_rows"]
+           "delete_job", "job_errors", "new_spool_path", "read_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,23 @@ def cancel_job(session: Session, *, job_id: str) -> ImportRow:
     job.message = f"cancelled by request after line {job.resume_line}; none of its lines was applied"
     store.delete_staged(session, import_id=job_id)
     session.add(job)
+    return job
+
+
+def delete_job(session: Session, *, job_id: str) -> ImportRow:
+    """Delete an ended job and its rejected lines (they hold the values that were refused), in the open transaction.
+
+    Raises ``NotFoundError`` for an unknown job, ``ConflictError`` for one not ended (cancel it first).
+    """
+    job = session.get(ImportRow, job_id)
+    if job is None:
+        raise NotFoundError(f"no import has id {job_id}")
+    if job.state not in ("succeeded", "failed", "cancelled"):
+        raise ConflictError(f"the import is {job.state}: cancel it first (POST /v1/imports/{job_id}/cancel)")
+    connection = session.connection()
+    connection.execute(delete(ImportErrorRow).where(col(ImportErrorRow.import_id) == job_id))
+    store.delete_staged(session, import_id=job_id)  # none, unless a job failed before it could drop them
+    connection.execute(delete(ImportRow).where(col(ImportRow.id) == job_id))
     return job
 
 

@@ -620,8 +620,8 @@ class AuditEntryPublic(_Public):
     actor: str = Field(description="The id of the API key that acted, or `cli`.")
     request_id: str | None
     action: str = Field(description="link.created, link.deleted, record.erased, profile.erased, export, "
-                                    "key.created, key.revoked")
-    target: str | None = Field(description="The link, profile, key or export the action was on.")
+                                    "key.created, key.revoked, import.cancelled, import.deleted")
+    target: str | None = Field(description="The link, profile, key, export or import the action was on.")
     details: dict[str, Any]
 
 

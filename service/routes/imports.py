@@ -15,9 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
-from service import imports, ingest
+from service import audit, imports, ingest
 from service.body_limit import BodyTooLargeError
-from service.dependencies import EngineDep, ReadKey, SettingsDep, WriteKey
+from service.dependencies import AdminKey, EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
 from service.progress import read_apply_progress
 from service.routes.ndjson import ndjson_response
@@ -136,17 +136,42 @@ def get_import(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) -> Import
         return _public(_job(session, import_id), now=ingest.utc_now())
 
 
-@router.delete("/{import_id}", response_model=ImportPublic, responses={**ERRORS, **BUSY, 409: {
+@router.post("/{import_id}/cancel", response_model=ImportPublic, responses={**ERRORS, **BUSY, 409: {
     "model": ErrorResponse, "description": "The import has ended, or is applying its records (all or none)."}})
-def cancel_import(import_id: ImportIdPath, engine: EngineDep, _: WriteKey) -> ImportPublic:
+def cancel_import(import_id: ImportIdPath, engine: EngineDep, principal: WriteKey) -> ImportPublic:
     """Cancel an import that has not begun applying: nothing of it is applied, what it staged and its body are deleted.
 
     A running job stops at its next chunk. Its rejected lines stay listed. Cancelling a cancelled job
     answers it again.
     """
-    job = ingest.in_transaction(engine, lambda session: imports.cancel_job(session, job_id=import_id))
+
+    def work(session: Session) -> ImportRow:
+        job = imports.cancel_job(session, job_id=import_id)
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="import.cancelled",
+                     target=import_id, details={"resume_line": job.resume_line})
+        return job
+
+    job = ingest.in_transaction(engine, work)
     FilePath(job.spool).unlink(missing_ok=True)
     return _public(job, now=ingest.utc_now())
+
+
+@router.delete("/{import_id}", status_code=204, response_class=Response, responses={**ERRORS, **BUSY, 409: {
+    "model": ErrorResponse, "description": "The import has not ended: cancel it first."}})
+def delete_import(import_id: ImportIdPath, engine: EngineDep, principal: AdminKey) -> Response:
+    """Delete an ended import and its rejected lines, with the values they hold; the records it stored stay.
+
+    Answers 204. A running or queued import must be cancelled first.
+    """
+
+    def work(session: Session) -> None:
+        job = imports.delete_job(session, job_id=import_id)
+        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="import.deleted",
+                     target=import_id, details={"state": job.state})
+
+    ingest.in_transaction(engine, work)
+    ingest.empty_write_ahead_log(engine)  # the rejected lines' bytes, as after an erasure
+    return Response(status_code=204)
 
 
 @router.get("/{import_id}/errors", responses={**ERRORS, 200: {"description": "One JSON object per rejected line.",

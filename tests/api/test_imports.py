@@ -23,6 +23,7 @@ from service.progress import ApplyProgressFile
 from service.routes.ndjson import in_chunks
 from service.stored_state import match_form
 from tests.api.helpers import (
+    cells_containing,
     feed,
     golden_mismatches,
     index_keys,
@@ -212,14 +213,14 @@ def test_a_queued_import_cancelled_never_runs_and_its_body_is_deleted(importer: 
     job = start_import(importer, ndjson(people(4)), NDJSON)
     spool = next((importer.app.state.settings.import_dir).iterdir())  # type: ignore[attr-defined]
 
-    response = importer.delete(f"/v1/imports/{job['id']}")
+    response = importer.post(f"/v1/imports/{job['id']}/cancel")
 
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "cancelled"
     assert "none of its lines was applied" in response.json()["message"]
     assert not spool.exists()  # the body held personal values
     assert _runner(importer).claim() is None
-    again = importer.delete(f"/v1/imports/{job['id']}")
+    again = importer.post(f"/v1/imports/{job['id']}/cancel")
     assert (again.status_code, again.json()["state"]) == (200, "cancelled")
     assert importer.get(f"/v1/imports/{job['id']}").json()["state"] == "cancelled"
 
@@ -229,7 +230,7 @@ def test_an_import_cancelled_while_staging_stops_at_its_next_chunk_and_applies_n
     job = start_import(importer, ndjson(people(10)), NDJSON)
     answers: list[int] = []
     runner = _runner(importer, on_chunk=lambda records, seconds: answers.append(
-        importer.delete(f"/v1/imports/{job['id']}").status_code))
+        importer.post(f"/v1/imports/{job['id']}/cancel").status_code))
 
     runner.run(runner.claim() or "")
 
@@ -249,9 +250,9 @@ def test_an_import_that_ended_or_is_applying_cannot_be_cancelled(importer: TestC
         connection.execute(text("UPDATE imports SET state = 'running', phase = 'applying', owner = 'elsewhere:1:r' "
                                 "WHERE id = :id"), {"id": applying["id"]})
 
-    ended = importer.delete(f"/v1/imports/{done['id']}")
-    busy = importer.delete(f"/v1/imports/{applying['id']}")
-    unknown = importer.delete("/v1/imports/imp_0123456789abcdef0123")
+    ended = importer.post(f"/v1/imports/{done['id']}/cancel")
+    busy = importer.post(f"/v1/imports/{applying['id']}/cancel")
+    unknown = importer.post("/v1/imports/imp_0123456789abcdef0123/cancel")
 
     assert (ended.status_code, ended.json()["error"]["code"]) == (409, "conflict")
     assert "has ended (succeeded)" in ended.json()["error"]["message"]
@@ -269,6 +270,40 @@ def test_a_csv_import_whose_header_names_a_column_twice_fails_and_says_which(imp
     assert job["state"] == "failed"
     assert "names 'email' more than once" in job["message"]
     assert importer.get("/v1/records/store/d1").status_code == 404
+
+
+def test_deleting_an_ended_import_deletes_its_rejected_lines_and_their_values_and_keeps_its_records(
+        importer: TestClient, database_url: str) -> None:
+    refused = "+39 347 555 0199"  # sent as a list where one phone goes: a rejected line, whose value is kept
+    body = ndjson([*people(2), {"source": "shop", "source_record_id": "bad", "phone": [refused]}])
+    job = run_import(importer, body, NDJSON)
+    assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 1)
+    assert cells_containing(database_url, [refused])  # the refused value is stored with its line
+
+    response = importer.delete(f"/v1/imports/{job['id']}")
+
+    assert response.status_code == 204
+    assert importer.get(f"/v1/imports/{job['id']}").status_code == 404
+    assert importer.get(f"/v1/imports/{job['id']}/errors").status_code == 404
+    assert cells_containing(database_url, [refused]) == []
+    assert importer.get("/v1/records/shop/o1").status_code == 200  # what it stored stays
+    actions = [(entry["action"], entry["target"]) for entry in importer.get("/v1/audit").json()["entries"]]
+    assert ("import.deleted", job["id"]) in actions
+
+
+def test_an_import_that_has_not_ended_cannot_be_deleted_until_it_is_cancelled(importer: TestClient) -> None:
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(people(2)), NDJSON)
+
+    refused = importer.delete(f"/v1/imports/{job['id']}")
+    importer.post(f"/v1/imports/{job['id']}/cancel")
+    deleted = importer.delete(f"/v1/imports/{job['id']}")
+
+    assert refused.status_code == 409
+    assert "cancel it first" in refused.json()["error"]["message"]
+    assert deleted.status_code == 204
+    actions = [entry["action"] for entry in importer.get("/v1/audit").json()["entries"]]
+    assert actions[-2:] == ["import.cancelled", "import.deleted"]
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
