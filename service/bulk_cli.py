@@ -1,6 +1,6 @@
-"""The data engineer's commands: ``throughline import``, ``throughline export`` and ``throughline resolve``.
+"""The data engineer's commands: ``throughline import``, ``cancel-import``, ``export`` and ``resolve``.
 
-``import`` and ``export`` talk to a running server over HTTP (``--url``, ``--api-key`` or the
+``import``, ``cancel-import`` and ``export`` talk to a running server over HTTP (``--url``, ``--api-key`` or the
 ``THROUGHLINE_URL`` and ``THROUGHLINE_API_KEY`` environment variables); ``resolve`` is the offline
 batch resolver (``python -m resolvers resolve``) and needs no server.
 """
@@ -22,7 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColum
 
 from resolvers import cli as batch_cli
 
-__all__ = ["ExportKind", "export_command", "import_command", "resolve_command"]
+__all__ = ["ExportKind", "cancel_import_command", "export_command", "import_command", "resolve_command"]
 
 UrlOption = Annotated[str, typer.Option("--url", envvar="THROUGHLINE_URL", help="The server's base URL.")]
 KeyOption = Annotated[str, typer.Option("--api-key", envvar="THROUGHLINE_API_KEY",
@@ -92,7 +92,12 @@ def import_command(
         job: dict[str, Any] = response.json()
         console.print(f"import {job['id']} queued ({size:,} bytes)")
         if wait:
-            job = _follow(client, job, headers, console)
+            try:
+                job = _follow(client, job, headers, console)
+            except KeyboardInterrupt:
+                console.print(f"stopped following: import {job['id']} goes on on the server; cancel it with "
+                              f"`throughline cancel-import {job['id']}` (until it begins applying)")
+                raise typer.Exit(130) from None
         if errors is not None:
             _download(client, f"/v1/imports/{job['id']}/errors", headers, errors)
     typer.echo(json.dumps(job, indent=2))
@@ -125,6 +130,19 @@ def _follow(client: httpx.Client, job: dict[str, Any], headers: dict[str, str], 
                   f"{counts['rejected']:,} rejected; records {counts['records_created']:,} created, "
                   f"{counts['records_updated']:,} updated, {counts['records_unchanged']:,} unchanged")
     return job
+
+
+def cancel_import_command(
+    job_id: Annotated[str, typer.Argument(help="The import's id (imp_…), as `throughline import` printed it.")],
+    url: UrlOption = "http://127.0.0.1:8000",
+    api_key: KeyOption = "",
+) -> None:
+    """Cancel an import that has not begun applying (POST /v1/imports/{id}/cancel): nothing of it is applied."""
+    with httpx.Client(base_url=url, timeout=httpx.Timeout(60)) as client:
+        response = client.post(f"/v1/imports/{job_id}/cancel", headers={"Authorization": f"Bearer {api_key}"})
+    if response.status_code != 200:
+        raise _fail(response)
+    typer.echo(json.dumps(response.json(), indent=2))
 
 
 def _download(client: httpx.Client, path: str, headers: dict[str, str], output: Path | None) -> int:

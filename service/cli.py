@@ -123,6 +123,7 @@ def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `key
 
 
 app.command("import")(bulk_cli.import_command)
+app.command("cancel-import")(bulk_cli.cancel_import_command)
 app.command("export")(bulk_cli.export_command)
 app.command("resolve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                          "help_option_names": []})(bulk_cli.resolve_command)

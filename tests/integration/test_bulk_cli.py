@@ -47,6 +47,8 @@ def test_import_then_export_through_the_cli(sqlite_url: str, tmp_path: Path, rec
         exported = runner.invoke(app, ["export", "assignments", "--url", base, "--api-key", key,
                                        "-o", str(tmp_path / "assignments.ndjson")])
         refused = runner.invoke(app, ["export", "profiles", "--url", base, "--api-key", "tl_wrong"])
+        job_id = json.loads(imported.stdout[imported.stdout.index("{"):])["id"]
+        too_late = runner.invoke(app, ["cancel-import", job_id, "--url", base, "--api-key", key])
 
     assert imported.exit_code == 0, imported.output
     job = json.loads(imported.stdout[imported.stdout.index("{"):])
@@ -61,6 +63,28 @@ def test_import_then_export_through_the_cli(sqlite_url: str, tmp_path: Path, rec
     assert profile["crm", "c1"] == profile["shop", "s1"] == profile["sms", "m1"] != profile["crm", "c2"]
     assert refused.exit_code == 2
     assert "HTTP 401" in refused.output
+    assert too_late.exit_code == 2  # it has ended: there is nothing to cancel
+    assert "HTTP 409 conflict: the import has ended (succeeded)" in too_late.output
+
+
+def test_an_import_left_running_is_cancelled_through_the_cli(sqlite_url: str, tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        key = keys.create_key(session, scopes=["read", "write"], name="cli", actor="cli", request_id=None).key
+        session.commit()
+    engine.dispose()
+    big = tmp_path / "big.ndjson"  # seconds of staging: the cancel, sent at once, finds it queued or staging
+    big.write_text("".join(json.dumps({"source": "crm", "source_record_id": f"r{i}", "first_name": "Ada",
+                                       "email": f"ada{i}@example-mail.org"}) + "\n" for i in range(30_000)))
+    runner = CliRunner()
+    with server(sqlite_url, tmp_path / "spool") as (_, base):
+        started = runner.invoke(app, ["import", str(big), "--url", base, "--api-key", key, "--no-wait"])
+        job_id = json.loads(started.stdout[started.stdout.index("{"):])["id"]
+        cancelled = runner.invoke(app, ["cancel-import", job_id, "--url", base, "--api-key", key])
+
+    assert started.exit_code == 0, started.output
+    assert cancelled.exit_code == 0, cancelled.output
+    assert json.loads(cancelled.stdout)["state"] == "cancelled"
 
 
 def test_import_refuses_a_file_it_cannot_name_the_format_of(tmp_path: Path) -> None:
