@@ -20,7 +20,7 @@ import codecs
 import csv
 import itertools
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
@@ -233,7 +233,7 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     if isinstance(header[1], str):
         raise CsvHeaderError(f"the CSV header (line {header[0]}) cannot be read: {header[1]}")
     names = header[1]
-    twice = sorted({name for name in names if name and names.count(name) > 1})
+    twice = sorted(name for name, count in Counter(names).items() if name and count > 1)
     if twice:
         # Which cell would hold the field? The later one would silently win over the earlier.
         raise CsvHeaderError(f"the CSV header names {', '.join(map(repr, twice))} more than once: a field takes "

@@ -61,11 +61,11 @@ from resolvers.normalize.record import preload
 from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
 from service import bulk, ingest, store
 from service.errors import BusyError, ConflictError, NotFoundError, validation_details
-from service.progress import ApplyProgressFile
+from service.progress import ApplyProgressFile, remove_apply_progress
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "delete_job", "job_errors", "new_spool_path", "read_rows"]
+           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_spool"]
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +107,19 @@ def create_job(engine: Engine, *, spool: Path, fmt: str, encoding: str, size: in
     return job
 
 
-def cancel_job(session: Session, *, job_id: str) -> ImportRow:
+def cancel_job(session: Session, *, job_id: str) -> tuple[ImportRow, bool]:
     """Cancel a job that has not begun applying, in the open write transaction; drop what it staged.
 
-    Its runner, if one is on it, stops at its next chunk: the job is no longer its own (``_owned``).
-    The caller removes the spool once this commits. Cancelling a cancelled job changes nothing.
-    Raises ``NotFoundError`` for an unknown job, ``ConflictError`` for one that ended or is applying.
+    Return the job and whether this cancelled it (a cancelled job is answered as it is). Its runner,
+    if one is on it, stops at its next chunk: the job is no longer its own (``_owned``). The caller
+    removes the spool once this commits (``remove_spool``). Raises ``NotFoundError`` for an unknown
+    job, ``ConflictError`` for one that ended or is applying.
     """
     job = session.get(ImportRow, job_id)
     if job is None:
         raise NotFoundError(f"no import has id {job_id}")
     if job.state == "cancelled":
-        return job
+        return job, False
     if job.state in ("succeeded", "failed"):
         raise ConflictError(f"the import has ended ({job.state}): there is nothing to cancel")
     if job.state == "running" and job.phase == "applying":
@@ -129,7 +130,7 @@ def cancel_job(session: Session, *, job_id: str) -> ImportRow:
     job.message = f"cancelled by request after line {job.resume_line}; none of its lines was applied"
     store.delete_staged(session, import_id=job_id)
     session.add(job)
-    return job
+    return job, True
 
 
 def delete_job(session: Session, *, job_id: str) -> ImportRow:
@@ -147,6 +148,12 @@ def delete_job(session: Session, *, job_id: str) -> ImportRow:
     store.delete_staged(session, import_id=job_id)  # none, unless a job failed before it could drop them
     connection.execute(delete(ImportRow).where(col(ImportRow.id) == job_id))
     return job
+
+
+def remove_spool(spool: Path) -> None:
+    """Delete a job's spooled body (every line sent) and its applying progress file, once the job needs them no more."""
+    spool.unlink(missing_ok=True)
+    remove_apply_progress(spool)
 
 
 def new_spool_path(spool_dir: Path) -> Path:
@@ -482,8 +489,8 @@ class ImportRunner:
                 return
             spool, fmt, encoding, resume, phase = Path(job.spool), job.format, job.encoding, job.resume_line, job.phase
         if phase == "staging" and not spool.exists():
-            self._finish(job_id, state="failed", message=f"the spooled body is gone; re-send the lines after line "
-                                                        f"{resume}")
+            self._finish(job_id, spool=spool, state="failed",
+                         message=f"the spooled body is gone; re-send the lines after line {resume}")
             return
         try:
             finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
@@ -494,18 +501,18 @@ class ImportRunner:
         # NDJSON in UTF-16.
         except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, CsvHeaderError,
                 UnicodeError) as error:
-            self._finish(job_id, state="failed", message=f"the body could not be read ({type(error).__name__}: "
-                                                        f"{str(error)[:200]}); the lines up to the resume point "
-                                                        "were read, none is applied")
+            self._finish(job_id, spool=spool, state="failed",
+                         message=f"the body could not be read ({type(error).__name__}: {str(error)[:200]}); the "
+                                 "lines up to the resume point were read, none is applied")
             return
         except Exception as error:
             log.exception("import %s failed", job_id)
-            self._finish(job_id, state="failed", message=f"internal error ({type(error).__name__}); no line of it "
-                                                        "was applied; retry by re-importing the file")
+            self._finish(job_id, spool=spool, state="failed",
+                         message=f"internal error ({type(error).__name__}); no line of it was applied; retry by "
+                                 "re-importing the file")
             return
         if finished:
-            self._finish(job_id, state="succeeded", message=None)
-            spool.unlink(missing_ok=True)
+            self._finish(job_id, spool=spool, state="succeeded", message=None)
         else:
             self._release(job_id)
 
@@ -662,19 +669,24 @@ class ImportRunner:
                        "profiles_merged": sum(e.type == "profile.merged" for e in change.events)})
         self._save(session, job, counts)
 
-    def _finish(self, job_id: str, *, state: str, message: str | None) -> None:
-        """End a job; a failed one also drops what it staged (it is never applied, and holds raw values)."""
+    def _finish(self, job_id: str, *, spool: Path, state: str, message: str | None) -> None:
+        """End a job and delete its spool; a failed one also drops what it staged (never applied, it holds raw values).
+
+        A job that is no longer this runner's (cancelled meanwhile) is left as it is.
+        """
         now = ingest.utc_now()
         statement = (update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
                      .values(state=state, message=message, finished_at=now, updated_at=now, owner=None,
                              lease_until=None))
 
-        def work(session: Session) -> None:
-            ended = session.connection().execute(statement).rowcount
+        def work(session: Session) -> bool:
+            ended = bool(session.connection().execute(statement).rowcount)
             if ended and state == "failed":
                 store.delete_staged(session, import_id=job_id)
+            return ended
 
-        self._write(work)
+        if self._write(work):
+            remove_spool(spool)
 
     def _release(self, job_id: str) -> None:
         """Put an unfinished job back in the queue (the server is stopping)."""

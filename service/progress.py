@@ -15,7 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ApplyProgress", "ApplyProgressFile", "read_apply_progress"]
+__all__ = ["ApplyProgress", "ApplyProgressFile", "read_apply_progress", "remove_apply_progress"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class ApplyProgressFile:
 
     def __init__(self, spool: Path) -> None:
         """Start the phase now; a file an earlier, killed run of it left is removed."""
+        self.spool = spool
         self.path = _path(spool)
         self.partial = self.path.with_name(self.path.name + ".tmp")
         self.started = time.time()
@@ -50,9 +51,15 @@ class ApplyProgressFile:
 
     def remove(self) -> None:
         """Remove the file (the phase ended, one way or another); a failure to remove costs the report only."""
-        for path in (self.path, self.partial):
-            with suppress(OSError):
-                path.unlink(missing_ok=True)
+        remove_apply_progress(self.spool)
+
+
+def remove_apply_progress(spool: Path) -> None:
+    """Remove the progress file of the job spooled at ``spool``, if there is one; a failure costs the report only."""
+    path = _path(spool)
+    for each in (path, path.with_name(path.name + ".tmp")):
+        with suppress(OSError):
+            each.unlink(missing_ok=True)
 
 
 def read_apply_progress(spool: Path) -> ApplyProgress | None:

@@ -656,7 +656,7 @@ class ImportPublic(_Public):
 
     id: str
     state: Literal["queued", "running", "succeeded", "failed", "cancelled"] = Field(description=(
-        "cancelled: by `DELETE /v1/imports/{id}`, before it began applying; nothing of it was applied."))
+        "cancelled: by `POST /v1/imports/{id}/cancel`, before it began applying; nothing of it was applied."))
     phase: Literal["staging", "applying"] = Field(description=(
         "staging: lines are read, checked and staged (counts of lines grow); applying: every staged record "
         "is resolved and stored in one change (record and profile counts appear when it commits)."))

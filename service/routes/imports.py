@@ -146,13 +146,14 @@ def cancel_import(import_id: ImportIdPath, engine: EngineDep, principal: WriteKe
     """
 
     def work(session: Session) -> ImportRow:
-        job = imports.cancel_job(session, job_id=import_id)
-        audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="import.cancelled",
-                     target=import_id, details={"resume_line": job.resume_line})
+        job, cancelled = imports.cancel_job(session, job_id=import_id)
+        if cancelled:
+            audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="import.cancelled",
+                         target=import_id, details={"resume_line": job.resume_line})
         return job
 
     job = ingest.in_transaction(engine, work)
-    FilePath(job.spool).unlink(missing_ok=True)
+    imports.remove_spool(FilePath(job.spool))
     return _public(job, now=ingest.utc_now())
 
 
@@ -164,12 +165,14 @@ def delete_import(import_id: ImportIdPath, engine: EngineDep, principal: AdminKe
     Answers 204. A running or queued import must be cancelled first.
     """
 
-    def work(session: Session) -> None:
+    def work(session: Session) -> ImportRow:
         job = imports.delete_job(session, job_id=import_id)
         audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="import.deleted",
                      target=import_id, details={"state": job.state})
+        return job
 
-    ingest.in_transaction(engine, work)
+    job = ingest.in_transaction(engine, work)
+    imports.remove_spool(FilePath(job.spool))  # gone already, unless a process died before it could remove it
     ingest.empty_write_ahead_log(engine)  # the rejected lines' bytes, as after an erasure
     return Response(status_code=204)
 

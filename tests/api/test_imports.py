@@ -223,6 +223,8 @@ def test_a_queued_import_cancelled_never_runs_and_its_body_is_deleted(importer: 
     again = importer.post(f"/v1/imports/{job['id']}/cancel")
     assert (again.status_code, again.json()["state"]) == (200, "cancelled")
     assert importer.get(f"/v1/imports/{job['id']}").json()["state"] == "cancelled"
+    actions = [entry["action"] for entry in importer.get("/v1/audit").json()["entries"]]
+    assert actions.count("import.cancelled") == 1  # the second changed nothing
 
 
 def test_an_import_cancelled_while_staging_stops_at_its_next_chunk_and_applies_nothing(importer: TestClient) -> None:
@@ -270,6 +272,7 @@ def test_a_csv_import_whose_header_names_a_column_twice_fails_and_says_which(imp
     assert job["state"] == "failed"
     assert "names 'email' more than once" in job["message"]
     assert importer.get("/v1/records/store/d1").status_code == 404
+    assert list(importer.app.state.settings.import_dir.iterdir()) == []  # type: ignore[attr-defined]  # the body
 
 
 def test_deleting_an_ended_import_deletes_its_rejected_lines_and_their_values_and_keeps_its_records(
@@ -280,9 +283,14 @@ def test_deleting_an_ended_import_deletes_its_rejected_lines_and_their_values_an
     assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 1)
     assert cells_containing(database_url, [refused])  # the refused value is stored with its line
 
+    spool = importer.app.state.settings.import_dir / f"{job['id']}.body"  # type: ignore[attr-defined]
+    spool.write_bytes(body)  # as a process that died between ending the job and removing its body left it
+    (spool.parent / f"{spool.name}.applying").write_text("{}")
+
     response = importer.delete(f"/v1/imports/{job['id']}")
 
     assert response.status_code == 204
+    assert list(spool.parent.iterdir()) == []
     assert importer.get(f"/v1/imports/{job['id']}").status_code == 404
     assert importer.get(f"/v1/imports/{job['id']}/errors").status_code == 404
     assert cells_containing(database_url, [refused]) == []
