@@ -7,6 +7,8 @@ by the API process, which only checks that the database is at the head revision 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
+from sqlmodel import Session
 
 from service.errors import DatabaseNotMigratedError
 from service.write_gate import WriteGate, lock_file_of
@@ -35,6 +38,7 @@ __all__ = [
     "make_engine",
     "migrate",
     "require_migrated",
+    "snapshot_session",
 ]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -151,6 +155,20 @@ def make_engine(url: str | URL, *, write_wait_seconds: float = WRITE_WAIT_SECOND
         gate = WriteGate()
     engine.update_execution_options(**{WRITE_WAIT: write_wait_seconds, WRITE_GATE: gate})
     return engine
+
+
+@contextmanager
+def snapshot_session(engine: Engine) -> Iterator[Session]:
+    """Open a session whose reads all see the database as it was at the first: for a stream read page by page.
+
+    A SQLite read transaction is such a snapshot already. PostgreSQL's default isolation (READ
+    COMMITTED) takes a new snapshot for each statement: an export read in pages while writes go on
+    could list a record twice or not at all, or stop short once a job's rows were deleted.
+    """
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
 
 
 def display_url(url: str | URL) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from service import audit, queries
+from service.db import snapshot_session
 from service.dependencies import EngineDep, ReadKey
 from service.routes.ndjson import ndjson_response
 from service.routes.responses import BUSY, ERRORS
@@ -30,14 +30,14 @@ def _ndjson(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _assignment_lines(engine: Engine) -> Iterator[bytes]:
-    with Session(engine) as session:
+    with snapshot_session(engine) as session:
         for source, record_id, profile_id in queries.iter_assignments(session):
             line = {"source": source, "source_record_id": record_id, "profile_id": profile_id}
             yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
 
 
 def _profile_lines(engine: Engine) -> Iterator[bytes]:
-    with Session(engine) as session:
+    with snapshot_session(engine) as session:
         for golden in queries.iter_golden_profiles(session):
             yield (golden + "\n").encode()
 

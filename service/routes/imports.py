@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from service import audit, imports, ingest
 from service.body_limit import BodyTooLargeError
+from service.db import snapshot_session
 from service.dependencies import AdminKey, EngineDep, ReadKey, SettingsDep, WriteKey
 from service.errors import NotFoundError, UnsupportedMediaTypeError
 from service.progress import read_apply_progress
@@ -186,7 +187,7 @@ def get_import_errors(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) ->
         _job(session, import_id)
 
     def lines() -> Iterator[bytes]:
-        with Session(engine) as session:
+        with snapshot_session(engine) as session:
             for entry in imports.job_errors(session, job_id=import_id):
                 yield (json.dumps(entry, ensure_ascii=False) + "\n").encode()
 

@@ -17,7 +17,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from resolvers.blocking import record_keys
-from service import store
+from service import imports, queries, store
+from service.db import snapshot_session
 from service.imports import ImportRunner, JobSettings
 from service.progress import ApplyProgressFile
 from service.routes.ndjson import in_chunks
@@ -312,6 +313,27 @@ def test_an_import_that_has_not_ended_cannot_be_deleted_until_it_is_cancelled(im
     assert deleted.status_code == 204
     actions = [entry["action"] for entry in importer.get("/v1/audit").json()["entries"]]
     assert actions[-2:] == ["import.cancelled", "import.deleted"]
+
+
+def test_a_stream_read_page_by_page_sees_the_database_as_it_was_when_it_began(
+        make_client: MakeClient, tmp_path: Path, database_url: str) -> None:
+    # On PostgreSQL each page took a snapshot of its own: an export listed records stored after it began,
+    # and the errors of a job deleted meanwhile stopped after the first page, with no error. (On SQLite the
+    # deletion's checkpoint waits for the readers as long as a write may wait: 1 s here.)
+    importer = make_client(import_dir=tmp_path / "spool", import_workers=1, write_wait_seconds=1)
+    job = run_import(importer, ndjson([{"source": "shop", "source_record_id": f"b{i}", "email": 42}
+                                       for i in range(5)] + people(3)), NDJSON)
+    with open_engine(database_url) as engine, snapshot_session(engine) as errors_read, \
+            snapshot_session(engine) as export_read:
+        errors = imports.job_errors(errors_read, job_id=job["id"], batch=2)
+        assignments = queries.iter_assignments(export_read, batch=2)
+        first = [next(errors), next(errors)], [next(assignments), next(assignments)]
+        put(importer, "web/late", person("Late", "Comer", source="web", source_record_id="late"))
+        assert importer.delete(f"/v1/imports/{job['id']}").status_code == 204
+        rest = list(errors), list(assignments)
+
+    assert [entry["line"] for entry in first[0] + rest[0]] == [1, 2, 3, 4, 5]
+    assert sorted(record_id for _, record_id, _ in first[1] + rest[1]) == ["o0", "o1", "o2"]
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(importer: TestClient,
