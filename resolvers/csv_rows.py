@@ -46,7 +46,7 @@ def csv_encoding(head: bytes) -> str:
 
 
 class CsvHeaderError(ValueError):
-    """The CSV header cannot name the rows' cells (it names a column twice)."""
+    """The CSV header cannot name the rows' cells: it cannot be read, or it names a column twice."""
 
 
 class LineTooLongError(ValueError):
