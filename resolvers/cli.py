@@ -17,6 +17,7 @@ This module and ``__main__`` are the only parts of ``resolvers`` that touch file
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import gzip
 import hashlib
@@ -77,6 +78,8 @@ def _rows(path: Path) -> Iterator[Row]:
         return
     opener = gzip.open if _is_gzip(path) else open
     with opener(path, "rb") as binary:
+        first = next(binary, b"")
+        yield first.removeprefix(codecs.BOM_UTF8)  # as Windows tools write UTF-8, as an import skips it
         yield from binary
 
 

@@ -27,6 +27,7 @@ by the line it starts on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -254,6 +255,9 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
         if (charset := _peek_encoding(binary)) != "utf-8-sig":
             raise UnicodeError(f"NDJSON must be UTF-8 and this body starts with a {charset.upper()} byte order mark; "
                                f"convert it (iconv -f {charset.upper()} -t UTF-8) and send it again")
+        start = binary.tell()
+        if binary.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:  # as Windows tools write UTF-8: skipped
+            binary.seek(start)
         lines = _Lines(binary.readline, limit=max_line, ends=(b"\n",), newline=b"\r\n", unit="bytes")
         while True:
             try:

@@ -207,3 +207,12 @@ def test_a_utf_16_csv_cut_inside_a_character_cannot_be_read() -> None:
 def test_ndjson_that_starts_with_a_utf_16_byte_order_mark_is_refused_with_how_to_convert_it() -> None:
     with pytest.raises(UnicodeError, match=r"NDJSON must be UTF-8.*iconv -f UTF-16 -t UTF-8"):
         _rows('{"a": 1}\n'.encode("utf-16"), fmt="ndjson")
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_ndjson_that_starts_with_a_utf_8_byte_order_mark_reads_its_first_line(encoding: str) -> None:
+    # Windows tools write one; its first line was rejected as not JSON.
+    body = b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n'
+    rows = _rows(gzip.compress(body) if encoding == "gzip" else body, fmt="ndjson", encoding=encoding)
+
+    assert rows == [(1, b'{"a": 1}\n'), (2, b'{"b": 2}\n')]

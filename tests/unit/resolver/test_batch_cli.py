@@ -267,6 +267,17 @@ def test_a_csv_whose_header_names_a_column_twice_is_refused_with_the_reason(
     assert not (tmp_path / "out.ndjson").exists()
 
 
+def test_ndjson_that_starts_with_a_utf_8_byte_order_mark_reads_its_first_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records = goffredo_and_anna()
+    (tmp_path / "in.ndjson").write_bytes(b"\xef\xbb\xbf" + "".join(json.dumps(r) + "\n" for r in records).encode())
+
+    rows, summary = run(tmp_path, capsys, tmp_path / "in.ndjson")
+
+    assert len(rows) == len(records)
+    assert summary["skipped_lines"] == {}
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])  # the header says which; spreadsheets write semicolons
 def test_csv_cells_fill_lists_and_nested_fields(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                 delimiter: str) -> None:
