@@ -163,7 +163,7 @@ def snapshot_session(engine: Engine) -> Iterator[Session]:
 
     A SQLite read transaction is such a snapshot already. PostgreSQL's default isolation (READ
     COMMITTED) takes a new snapshot for each statement: an export read in pages while writes go on
-    could list a record twice or not at all, or stop short once a job's rows were deleted.
+    listed records stored after it began, and a job's rejected lines stopped short once it was deleted.
     """
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
