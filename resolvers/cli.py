@@ -21,6 +21,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import CountedLines, CsvHeaderError, csv_encoding, csv_rows
+from resolvers.csv_rows import CountedLines, CsvHeaderError, csv_rows, stream_encoding
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.parallel import Row, normalize_rows, resolve_partition
 from resolvers.records import MAX_RECORD_BYTES, RecordKey
@@ -53,10 +54,10 @@ def _is_csv(path: Path) -> bool:
     return path.name.removesuffix(".gz").endswith(".csv")
 
 
-def _open_text(path: Path, mode: str, *, encoding: str = "utf-8") -> IO[str]:
+def _open_text(path: Path, mode: str) -> IO[str]:
     if _is_gzip(path):
-        return cast(IO[str], gzip.open(path, mode + "t", encoding=encoding, newline=""))
-    return path.open(mode, encoding=encoding, newline="")
+        return cast(IO[str], gzip.open(path, mode + "t", encoding="utf-8", newline=""))
+    return path.open(mode, encoding="utf-8", newline="")
 
 
 def _csv_rows(handle: IO[str]) -> Iterator[Row]:
@@ -70,13 +71,13 @@ def _csv_rows(handle: IO[str]) -> Iterator[Row]:
 
 
 def _rows(path: Path) -> Iterator[Row]:
-    if _is_csv(path):
-        with (gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")) as binary:
-            charset = csv_encoding(binary.read(4))
-        with _open_text(path, "r", encoding=charset) as handle:
-            yield from _csv_rows(handle)
-        return
     opener = gzip.open if _is_gzip(path) else open
+    if _is_csv(path):
+        with opener(path, "rb") as binary:
+            raw = cast(IO[bytes], binary)
+            with io.TextIOWrapper(raw, encoding=stream_encoding(raw), newline="") as handle:
+                yield from _csv_rows(handle)
+        return
     with opener(path, "rb") as binary:
         first = next(binary, b"")
         yield first.removeprefix(codecs.BOM_UTF8)  # as Windows tools write UTF-8, as an import skips it

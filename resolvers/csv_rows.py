@@ -22,12 +22,12 @@ import itertools
 import sys
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from resolvers.records import csv_delimiter, record_from_csv_row
 
 __all__ = ["ROW_ERROR", "CountedLines", "CsvHeaderError", "LineTooLongError", "NumberedLines", "csv_encoding",
-           "csv_rows"]
+           "csv_rows", "stream_encoding"]
 
 ROW_ERROR = "__error__"  # the key of an error row's reason
 _NO_CELL_CAP = sys.maxsize // 2  # the largest cap the csv module takes (a C long)
@@ -43,6 +43,14 @@ def csv_encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's: FF FE starts both
         return "utf-32"
     return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def stream_encoding(binary: IO[bytes]) -> str:
+    """Return the encoding the first bytes of a seekable ``binary`` say (``csv_encoding``), leaving it where it was."""
+    start = binary.tell()
+    head = binary.read(4)
+    binary.seek(start)
+    return csv_encoding(head)
 
 
 class CsvHeaderError(ValueError):

@@ -56,7 +56,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from resolvers import RecordIn
 from resolvers.config import ResolverConfig
-from resolvers.csv_rows import ROW_ERROR, CsvHeaderError, LineTooLongError, csv_encoding, csv_rows
+from resolvers.csv_rows import ROW_ERROR, CsvHeaderError, LineTooLongError, csv_rows, stream_encoding
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
 from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
@@ -234,14 +234,6 @@ def _too_long(lines: _Lines[Any]) -> str:
             "(as for PUT /v1/records); it was not read")
 
 
-def _peek_encoding(binary: IO[bytes]) -> str:
-    """Return the text encoding the first bytes of ``binary`` say (``csv_encoding``), leaving it where it was."""
-    start = binary.tell()
-    head = binary.read(4)
-    binary.seek(start)
-    return csv_encoding(head)
-
-
 def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RECORD_BYTES) -> Iterator[Row]:
     """Yield ``(line number, row)``: raw NDJSON lines, or CSV rows as record bodies (or an error dict).
 
@@ -252,7 +244,7 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
     binary = _binary(raw, encoding)
     max_line = min(max_line, _LONGEST_LINE)
     if fmt == "ndjson":
-        if (charset := _peek_encoding(binary)) != "utf-8-sig":
+        if (charset := stream_encoding(binary)) != "utf-8-sig":
             raise UnicodeError(f"NDJSON must be UTF-8 and this body starts with a {charset.upper()} byte order mark; "
                                f"convert it (iconv -f {charset.upper()} -t UTF-8) and send it again")
         start = binary.tell()
@@ -270,7 +262,7 @@ def read_rows(raw: IO[bytes], *, fmt: str, encoding: str, max_line: int = MAX_RE
             if line.strip():
                 yield lines.count, line
     # Bytes that are not text stay in the row as lone surrogates (``_parse`` rejects its line).
-    charset = _peek_encoding(binary)
+    charset = stream_encoding(binary)
     text = io.TextIOWrapper(binary, encoding=charset, newline="",
                             errors="surrogateescape" if charset == "utf-8-sig" else "surrogatepass")
     try:
