@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from resolvers.config import ResolverConfig
 from resolvers.explain import Explanation, explain_cluster
+from resolvers.features import from_wire, wire_from_json
 from resolvers.normalize.company import normalize_company
 from resolvers.normalize.email import normalize_email
 from resolvers.normalize.handles import normalize_handle
@@ -33,6 +34,8 @@ from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
 __all__ = [
     "Lookup",
+    "LookupKey",
+    "Matches",
     "count_profiles",
     "explain_profile",
     "find_profiles",
@@ -47,7 +50,8 @@ __all__ = [
     "payload",
 ]
 
-MAX_MATCHES = 50
+MAX_MATCHES = 50  # profiles a lookup answers at most
+MAX_HOLDERS = 500  # records read per looked-up key at most
 
 
 def get_record(session: Session, *, key: RecordKey) -> RecordRow:
@@ -102,56 +106,101 @@ def _name_keys(name: str, company: str | None) -> list[str]:
     return [f"c:{key}|w{employer.key.replace(' ', '')}" for key in full]
 
 
-def lookup_keys(lookup: Lookup, *, default_region: str) -> list[str]:
-    """Return the candidate keys a lookup stands for, normalized like ingested values."""
-    keys: list[str] = []
+@dataclass(frozen=True, slots=True)
+class LookupKey:
+    """A candidate key to look up; ``uncertain_only``: count a holder only where it holds the key without a country.
+
+    A phone looked up with its country also meets the records that hold the same digits read
+    without a country (``phone_national:…``), as their own records would, but not a number of
+    another country with those national digits.
+    """
+
+    key: str
+    uncertain_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """The golden profiles (stored JSON) a lookup found, and whether there were more than it answers."""
+
+    goldens: list[str]
+    truncated: bool
+
+
+def lookup_keys(lookup: Lookup, *, default_region: str) -> list[LookupKey]:
+    """Return the candidate keys a lookup stands for, normalized like ingested values: identifiers first, names last."""
+    keys: list[LookupKey] = []
     if lookup.email is not None:
         email = normalize_email(lookup.email)
         if isinstance(email, Rejection):
             raise _rejected("email", lookup.email, email)
-        keys.append(f"email:{email.key}")
+        keys.append(LookupKey(f"email:{email.key}"))
     if lookup.phone is not None:
         phone = normalize_phone(lookup.phone, hints=RegionHints(default=default_region, country=lookup.country))
         if isinstance(phone, Rejection):
             raise _rejected("phone", lookup.phone, phone)
-        keys.append(f"phone:{phone.e164}" if phone.e164 else f"phone_national:{phone.national}")
+        if phone.e164:
+            keys.append(LookupKey(f"phone:{phone.e164}"))
+        if phone.national:
+            keys.append(LookupKey(f"phone_national:{phone.national}", uncertain_only=bool(phone.e164)))
     if lookup.linkedin is not None:
         profile = normalize_linkedin(lookup.linkedin)
         if isinstance(profile, Rejection):
             raise _rejected("linkedin", lookup.linkedin, profile)
-        keys.append(f"linkedin:{profile.value}")
+        if profile.kind != "person":
+            raise InvalidRequestError("the lookup value cannot be used", [ErrorDetail(
+                field="linkedin", value=lookup.linkedin,
+                reason=f"a LinkedIn {profile.kind} page, not a person's profile; look the person up by theirs")])
+        keys.append(LookupKey(f"linkedin:{profile.value}"))
     if lookup.instagram is not None:
         handle = normalize_handle(lookup.instagram, platform="instagram")
         if isinstance(handle, Rejection):
             raise _rejected("instagram", lookup.instagram, handle)
-        keys.append(f"instagram:{handle.handle}")
+        keys.append(LookupKey(f"instagram:{handle.handle}"))
     if lookup.external_id is not None:
         raw_namespace, sep, raw_value = lookup.external_id.partition(":")
         namespace, value = external_id(namespace=raw_namespace, value=raw_value)
         if not sep or not namespace or not value:
             raise InvalidRequestError("external_id is namespace:value", [ErrorDetail(
                 field="external_id", value=lookup.external_id, reason="expected namespace:value")])
-        keys.append(f"ext:{namespace}:{value}")
+        keys.append(LookupKey(f"ext:{namespace}:{value}"))
     if lookup.name is not None:
-        keys.extend(_name_keys(lookup.name, lookup.company))
+        keys.extend(LookupKey(key) for key in _name_keys(lookup.name, lookup.company))
     if not keys:
         raise InvalidRequestError("give one of email, phone, linkedin, instagram, external_id or name", [
             ErrorDetail(field="", value=None, reason="no lookup parameter")])
     return keys
 
 
-def find_profiles(session: Session, *, keys: Sequence[str]) -> list[str]:
-    """Return the golden profiles (stored JSON) of the live profiles holding any of ``keys``, by id.
+def find_profiles(session: Session, *, keys: Sequence[LookupKey]) -> Matches:
+    """Return the live profiles holding any of ``keys``: at most ``MAX_MATCHES``, key by key in order, by id within one.
 
-    Three primary-key or index lookups (key → record ids → profile ids → golden JSON), each reading
-    only the columns the answer needs; unlike one join, their plans cannot go wrong on a table
-    whose statistics are stale after a bulk load.
+    Each key is read apart, its first ``MAX_HOLDERS`` holders at most, so that a crowded key (a
+    common name) cannot push out what a rarer one (an email) finds. ``truncated`` says whether
+    there were more holders or profiles than the answer shows. Every read is a primary-key or
+    index lookup; unlike one join, their plans cannot go wrong on a table whose statistics are
+    stale after a bulk load.
     """
-    record_ids = sorted(store.holders(session, keys=keys))[: MAX_MATCHES * 10]
-    if not record_ids:
-        return []
-    profile_ids = sorted(store.profile_ids_of(session, ids=record_ids))[: MAX_MATCHES * 10]
-    return store.active_goldens(session, profile_ids=profile_ids, limit=MAX_MATCHES)
+    ordered: dict[str, None] = {}  # profile ids, in the order of the keys that found them
+    truncated = False
+    for lookup_key in keys:
+        record_ids = store.first_holders(session, key=lookup_key.key, limit=MAX_HOLDERS + 1)
+        truncated |= len(record_ids) > MAX_HOLDERS
+        del record_ids[MAX_HOLDERS:]
+        if lookup_key.uncertain_only:
+            record_ids = [record_id for record_id, match in store.match_forms(session, ids=record_ids).items()
+                          if lookup_key.key not in from_wire(wire_from_json(match), index=0).certain_nationals]
+        ordered |= dict.fromkeys(sorted(store.profile_ids_of(session, ids=record_ids)))
+    goldens: list[str] = []
+    candidates = list(ordered)
+    for start in range(0, len(candidates), MAX_MATCHES):
+        chunk = candidates[start:start + MAX_MATCHES]
+        live = store.active_goldens(session, profile_ids=chunk)
+        goldens.extend(live[profile_id] for profile_id in chunk if profile_id in live)
+        if len(goldens) >= MAX_MATCHES:
+            truncated |= len(goldens) > MAX_MATCHES or start + MAX_MATCHES < len(candidates)
+            break
+    return Matches(goldens=goldens[:MAX_MATCHES], truncated=truncated)
 
 
 def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverConfig) -> Explanation:

@@ -538,6 +538,8 @@ class ProfileMatches(_Public):
     """The live profiles that hold a looked-up identifier."""
 
     profiles: list[GoldenProfilePublic]
+    truncated: bool = Field(description="more records or profiles matched than the answer holds (at most 50 "
+                                        "profiles, and 500 records read per identifier or name key): narrow the lookup")
 
 
 class EvidenceEdgePublic(_Public):

@@ -60,6 +60,7 @@ __all__ = [
     "delete_links_of",
     "delete_records",
     "delete_staged",
+    "first_holders",
     "has_records",
     "holders",
     "holdings",
@@ -121,6 +122,10 @@ _INSERT_KEYS_QMARK = "INSERT INTO record_keys (record_id, key) VALUES (?, ?)"
 _INSERT_KEYS_FORMAT = "INSERT INTO record_keys (record_id, key) VALUES (%s, %s)"
 _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PROFILES.c.id.in_(_LIST))
 _PROFILE_IDS = select_columns(_RECORDS.c.profile_id).where(_RECORDS.c.id.in_(_LIST))
+_ACTIVE_GOLDENS = (select_columns(_PROFILES.c.id, _PROFILES.c.golden)
+                   .where(_PROFILES.c.id.in_(_LIST), _PROFILES.c.status == "active"))
+_FIRST_HOLDERS = (select_columns(_KEYS.c.record_id).where(_KEYS.c.key == bindparam("key"))
+                  .order_by(_KEYS.c.record_id).limit(bindparam("limit")))
 _LINK_KINDS_PRESENT = select_columns(*(exists().where(_LINKS.c.kind == kind) for kind in LINK_KINDS))
 _INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.source, _RECORDS.c.source_record_id)
 _PROFILE_STATE = ("status", "merged_into", "golden", "record_count", "updated_at")
@@ -404,17 +409,14 @@ def profile_ids_of(session: Session, *, ids: Iterable[int]) -> set[str]:
     return {profile_id for (profile_id,) in _rows(session, _PROFILE_IDS, ids)}
 
 
-@cache
-def _first_active_goldens(limit: int) -> Select[tuple[str, str]]:
-    return (select_columns(_PROFILES.c.id, _PROFILES.c.golden)
-            .where(_PROFILES.c.id.in_(_LIST), _PROFILES.c.status == "active")
-            .order_by(_PROFILES.c.id).limit(limit))
+def active_goldens(session: Session, *, profile_ids: Iterable[str]) -> dict[str, str]:
+    """Return the golden profiles (JSON) of the live profiles among ``profile_ids``, by id."""
+    return dict(_rows(session, _ACTIVE_GOLDENS, profile_ids))
 
 
-def active_goldens(session: Session, *, profile_ids: Iterable[str], limit: int) -> list[str]:
-    """Return the golden profiles (JSON) of the live profiles among ``profile_ids``: the first ``limit``, by id."""
-    found = sorted(_rows(session, _first_active_goldens(limit), profile_ids))
-    return [golden for _, golden in found[:limit]]
+def first_holders(session: Session, *, key: str, limit: int) -> list[int]:
+    """Return the ids of the first ``limit`` records holding ``key``, by id (the order of the key's primary key)."""
+    return list(session.connection().execute(_FIRST_HOLDERS, {"key": key, "limit": limit}).scalars())
 
 
 def holdings(session: Session, *, keys: Iterable[str]) -> dict[str, list[int]]:

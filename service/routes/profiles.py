@@ -50,16 +50,21 @@ def lookup_profiles(
     name: Annotated[str | None, Query(max_length=512, description="A full name; narrowed by company.")] = None,
     company: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    """Find the live profiles holding an identifier; values go through the same normalizers as records."""
+    """Find the live profiles holding any of the identifiers given; values go through the same normalizers as records.
+
+    At most 50 profiles: those found by an identifier first (in the order of the parameters), then by
+    name, by id within each; ``truncated`` is true when more records or profiles matched.
+    """
     lookup = queries.Lookup(email=email, phone=phone, country=country.upper() if country else None,
                             linkedin=linkedin, instagram=instagram, external_id=external_id, name=name,
                             company=company)
     keys = queries.lookup_keys(lookup, default_region=config.default_region)
     with Session(engine) as session:
-        profiles = queries.find_profiles(session, keys=keys)
+        matches = queries.find_profiles(session, keys=keys)
     # Stored golden profiles are already the public JSON (written through GoldenProfilePublic):
     # answer them as they are rather than parse, validate and serialize them again.
-    return Response('{"profiles":[' + ",".join(profiles) + "]}", media_type="application/json")
+    return Response('{"profiles":[' + ",".join(matches.goldens) + '],"truncated":'
+                    + ("true" if matches.truncated else "false") + "}", media_type="application/json")
 
 
 @router.get("/{profile_id}", response_model=GoldenProfilePublic, responses={**ERRORS, **_REDIRECT})

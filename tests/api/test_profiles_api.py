@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service import queries
 from tests.api.helpers import link, person, profile, profile_id_of, put
 
 
@@ -144,7 +145,49 @@ def test_a_lookup_that_matches_nothing_answers_an_empty_list(client: TestClient)
     response = client.get("/v1/profiles", params={"email": "someone.else@gmail.com"})
 
     assert response.status_code == 200
-    assert response.json() == {"profiles": []}
+    assert response.json() == {"profiles": [], "truncated": False}
+
+
+def test_a_phone_with_its_country_finds_the_same_digits_stored_without_one_but_not_another_countrys(
+        client: TestClient) -> None:
+    # +33 6 12 34 56 78 and +34 612 345 678 are two numbers with the same national digits.
+    unknown = put(client, "sms/a", person(phone="612345678"))
+    assert [issue["code"] for issue in unknown["record"]["normalized"]["issues"]] == ["region_unknown"], "precondition"
+    put(client, "crm/fr", person("Marco", "Verdi", phone="+33 6 12 34 56 78"))
+
+    found = client.get("/v1/profiles", params={"phone": "+34 612 345 678"}).json()["profiles"]
+
+    assert [p["profile_id"] for p in found] == [unknown["profile_id"]]
+
+
+def test_a_linkedin_company_page_is_no_lookup_value(client: TestClient) -> None:
+    put(client, "crm/a", person(linkedin_url="https://www.linkedin.com/company/novora"))
+
+    response = client.get("/v1/profiles", params={"linkedin": "https://linkedin.com/company/novora"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "linkedin"
+
+
+def test_a_crowded_name_neither_hides_an_identifiers_match_nor_cuts_the_answer_silently(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "MAX_HOLDERS", 4)
+    monkeypatch.setattr(queries, "MAX_MATCHES", 3)
+    namesakes = {put(client, f"crm/{n}", person(email=f"giulia.bianchi.{n}@gmail.com"))["profile_id"]
+                 for n in range(6)}
+    wanted = put(client, "shop/z", person(email="giulia.bianchi@novora.it"))["profile_id"]
+    assert len(namesakes | {wanted}) == 7, "precondition: a shared common name alone does not merge"
+
+    by_name = client.get("/v1/profiles", params={"name": "Giulia Bianchi"}).json()
+    both = client.get("/v1/profiles", params={"email": "giulia.bianchi@novora.it", "name": "Giulia Bianchi"}).json()
+    by_email = client.get("/v1/profiles", params={"email": "giulia.bianchi@novora.it"}).json()
+
+    assert len(by_name["profiles"]) == 3
+    assert by_name["truncated"] is True
+    assert both["profiles"][0]["profile_id"] == wanted
+    assert both["truncated"] is True
+    assert [p["profile_id"] for p in by_email["profiles"]] == [wanted]
+    assert by_email["truncated"] is False
 
 
 def test_a_lookup_returns_the_live_profile_only(client: TestClient) -> None:
@@ -162,7 +205,7 @@ def test_a_lookup_finds_nothing_of_an_erased_person(client: TestClient) -> None:
 
     response = client.get("/v1/profiles", params={"email": "giulia.bianchi@gmail.com"})
 
-    assert response.json() == {"profiles": []}
+    assert response.json() == {"profiles": [], "truncated": False}
 
 
 UNUSABLE_LOOKUPS: list[tuple[dict[str, str], str]] = [

@@ -6,6 +6,7 @@ no record holds, and for the one read whose columns need SQLAlchemy's conversion
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -49,9 +50,9 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
         profiles = sorted({ref.profile_id for ref in store.stored_refs_by_ids(session, ids=ids)})
         asked |= {"_PROFILE_MEMBERS": profiles, "_PROFILE_AGES": profiles, "_PROFILE_IDS": [*ids, unknown_id]}
         statements = {name: getattr(store, name) for name in asked}
-        # A statement with constants besides the list (a status, a limit) and its own order.
-        statements["first active goldens"] = store._first_active_goldens(7)
-        asked["first active goldens"] = profiles
+        # A statement with a constant besides the list (a status).
+        statements["_ACTIVE_GOLDENS"] = store._ACTIVE_GOLDENS
+        asked["_ACTIVE_GOLDENS"] = [*profiles, "p_unknown"]
         for name, statement in statements.items():
             values = asked[name]
             fast = sorted(tuple(row) for row in store._rows(session, statement, values))
@@ -59,9 +60,13 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
             assert fast, name
         ages = list(store._rows(session, store._PROFILE_AGES, profiles))
         assert all(isinstance(created, datetime) for _, created in ages)
-        first = session.connection().execute(select_columns(store._PROFILES.c.golden).where(
-            store._PROFILES.c.status == "active").order_by(store._PROFILES.c.id).limit(7)).scalars().all()
-        assert store.active_goldens(session, profile_ids=profiles, limit=7) == first
+        live = session.connection().execute(select_columns(store._PROFILES.c.id, store._PROFILES.c.golden).where(
+            store._PROFILES.c.status == "active")).all()
+        assert store.active_goldens(session, profile_ids=profiles) == dict(live)
+        crowded, held_by = Counter(keys).most_common(1)[0]
+        assert held_by > 5
+        first = store.first_holders(session, key=crowded, limit=5)
+        assert first == sorted(store.holders(session, keys=[crowded]))[:5]
         assert store.profile_ids_of(session, ids=ids) == set(profiles)
     engine.dispose()
 
@@ -131,6 +136,6 @@ def test_a_batched_read_matches_whole_values_only_whatever_the_column_length(dat
         session.add(ProfileRow(id=longest, status="active", golden='{"profile_id": "longest"}', created_at=now,
                                updated_at=now))
         session.commit()
-        assert store.active_goldens(session, profile_ids=[longest + "zz", "p_unknown"], limit=5) == []
-        assert store.active_goldens(session, profile_ids=[longest], limit=5) == ['{"profile_id": "longest"}']
+        assert store.active_goldens(session, profile_ids=[longest + "zz", "p_unknown"]) == {}
+        assert store.active_goldens(session, profile_ids=[longest]) == {longest: '{"profile_id": "longest"}'}
     engine.dispose()
