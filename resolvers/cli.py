@@ -33,6 +33,7 @@ from typing import IO, cast
 from resolvers.config import ResolverConfig
 from resolvers.csv_rows import CountedLines, CsvHeaderError, csv_rows, stream_encoding
 from resolvers.gc_tuning import tune_garbage_collector
+from resolvers.json_lines import json_line
 from resolvers.parallel import Row, normalize_rows, resolve_partition
 from resolvers.records import MAX_RECORD_BYTES, RecordKey
 
@@ -92,8 +93,8 @@ def _write(path: Path, order: Sequence[RecordKey], assignment: dict[RecordKey, s
             writer.writerows((s, r, assignment[(s, r)]) for s, r in order)
         else:
             for source, record_id in order:
-                handle.write(json.dumps({"source": source, "source_record_id": record_id,
-                                         "profile_id": assignment[(source, record_id)]}, ensure_ascii=False) + "\n")
+                handle.write(json_line({"source": source, "source_record_id": record_id,
+                                        "profile_id": assignment[(source, record_id)]}))
 
 
 def _resolve_command(args: argparse.Namespace) -> int:

@@ -146,20 +146,30 @@ def cancel_import_command(
 
 
 def _download(client: httpx.Client, path: str, headers: dict[str, str], output: Path | None) -> int:
-    """Stream an NDJSON endpoint to ``output`` (stdout when None); return the number of lines."""
-    lines = 0
+    """Stream an NDJSON endpoint to ``output`` (stdout when None) byte for byte; return the number of lines.
+
+    Lines end at a newline only: httpx's ``iter_lines`` also breaks them at the line separators
+    ``str.splitlines`` knows (U+2028 in a name), which a server of another version may send unescaped.
+    """
+    lines, last = 0, b"\n"
     with client.stream("GET", path, headers={"Authorization": headers["Authorization"]}) as response:
         if response.status_code != 200:
             response.read()
             raise _fail(response)
-        sink = output.open("w", encoding="utf-8") if output else sys.stdout
+        sink = output.open("wb") if output else sys.stdout.buffer
         try:
-            for line in response.iter_lines():
-                sink.write(line + "\n")
+            for chunk in response.iter_bytes():
+                sink.write(chunk)
+                lines += chunk.count(b"\n")
+                last = chunk[-1:] or last
+            if last != b"\n":
+                sink.write(b"\n")
                 lines += 1
         finally:
             if output:
                 sink.close()
+            else:
+                sink.flush()
     return lines
 
 

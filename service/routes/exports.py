@@ -6,7 +6,6 @@ memory; each export is written to the audit log (who exported what, never a valu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
+from resolvers.json_lines import escape_line_breaks, json_line
 from service import audit, queries
 from service.db import snapshot_session
 from service.dependencies import EngineDep, ReadKey
@@ -33,13 +33,13 @@ def _assignment_lines(engine: Engine) -> Iterator[bytes]:
     with snapshot_session(engine) as session:
         for source, record_id, profile_id in queries.iter_assignments(session):
             line = {"source": source, "source_record_id": record_id, "profile_id": profile_id}
-            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+            yield json_line(line).encode()
 
 
 def _profile_lines(engine: Engine) -> Iterator[bytes]:
     with snapshot_session(engine) as session:
         for golden in queries.iter_golden_profiles(session):
-            yield (golden + "\n").encode()
+            yield (escape_line_breaks(golden) + "\n").encode()
 
 
 @router.get("/assignments", response_class=StreamingResponse,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
@@ -15,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
+from resolvers.json_lines import json_line
 from service import audit, imports, ingest
 from service.body_limit import BodyTooLargeError
 from service.db import snapshot_session
@@ -189,6 +189,6 @@ def get_import_errors(import_id: ImportIdPath, engine: EngineDep, _: ReadKey) ->
     def lines() -> Iterator[bytes]:
         with snapshot_session(engine) as session:
             for entry in imports.job_errors(session, job_id=import_id):
-                yield (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+                yield json_line(entry).encode()
 
     return ndjson_response(lines())

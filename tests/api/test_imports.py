@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from resolvers.blocking import record_keys
+from resolvers.json_lines import json_line
 from service import imports, queries, store
 from service.db import snapshot_session
 from service.imports import ImportRunner, JobSettings
@@ -683,3 +684,14 @@ def test_a_whole_dataset_imported_in_large_batches_partitions_like_a_full_resolu
     stored_keys, expected_keys = index_keys(database_url)
     assert stored_keys == expected_keys
     assert len(feed(client)) == job["counts"]["profiles_created"]
+
+
+@given(value=st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                          max_leaves=12))
+def test_an_ndjson_line_is_one_line_to_every_line_reader_and_reads_back_as_its_value(value: object) -> None:
+    line = json_line(value).encode()
+
+    assert line.endswith(b"\n")
+    assert line.decode().splitlines() == [line.decode()[:-1]]  # str.splitlines also breaks at U+2028, U+0085
+    assert json.loads(line) == value
