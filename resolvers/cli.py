@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, cast
 
+import phonenumbers
+
 from resolvers.config import ResolverConfig
 from resolvers.csv_rows import CountedLines, CsvHeaderError, csv_rows, stream_encoding
 from resolvers.gc_tuning import tune_garbage_collector
@@ -137,6 +139,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="processes to use (default: one per core)")
     args = parser.parse_args(argv)
+    if not Path(args.input).is_file():
+        parser.error(f"--input {args.input}: no such file")
+    if not Path(args.output).parent.is_dir():
+        parser.error(f"--output {args.output}: no such directory {Path(args.output).parent}")
+    if args.default_region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        parser.error(f"--default-region {args.default_region}: not a region code (ISO 3166-1 alpha-2, such as IT)")
     try:
         return _resolve_command(args)
     except CsvHeaderError as error:

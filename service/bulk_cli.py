@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,13 +54,32 @@ def _headers_for(path: Path) -> dict[str, str]:
 
 
 def _fail(response: httpx.Response) -> typer.Exit:
+    """Print the server's error (its code, message and each detail's field, value and reason); return exit code 2."""
     try:
         error = response.json()["error"]
         message = f"{error['code']}: {error['message']}"
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:500]
-    typer.echo(f"error: HTTP {response.status_code} {message}", err=True)
+        details = [f"  {d.get('field') or '(body)'}: {d.get('reason')} (value: {json.dumps(d.get('value'))[:200]})"
+                   for d in error.get("details") or []]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        message, details = response.text[:500], []
+    typer.echo("\n".join([f"error: HTTP {response.status_code} {message}", *details]), err=True)
     return typer.Exit(2)
+
+
+@contextmanager
+def _reaching(url: str, *, after: list[str]) -> Iterator[None]:
+    """Turn a failure to reach the server at ``url`` into a message and exit code 3, not a traceback.
+
+    ``after`` holds what is true if the failure comes after some request went through (an import
+    queued goes on on the server); empty before.
+    """
+    try:
+        yield
+    except httpx.HTTPError as error:
+        typer.echo(f"error: could not talk to the server at {url}: {type(error).__name__}: {error}", err=True)
+        for line in after:
+            typer.echo(line, err=True)
+        raise typer.Exit(3) from None
 
 
 def import_command(
@@ -76,7 +96,8 @@ def import_command(
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), DownloadColumn(),
                TimeRemainingColumn())
-    with httpx.Client(base_url=url, timeout=httpx.Timeout(60, read=600)) as client:
+    after: list[str] = []
+    with _reaching(url, after=after), httpx.Client(base_url=url, timeout=httpx.Timeout(60, read=600)) as client:
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("uploading", total=size)
 
@@ -91,6 +112,8 @@ def import_command(
             raise _fail(response)
         job: dict[str, Any] = response.json()
         console.print(f"import {job['id']} queued ({size:,} bytes)")
+        after.append(f"import {job['id']} was queued and goes on on the server: `curl {url}/v1/imports/{job['id']}` "
+                     "(with the API key) tells how it ends")
         if wait:
             try:
                 job = _follow(client, job, headers, console)
@@ -138,7 +161,7 @@ def cancel_import_command(
     api_key: KeyOption = "",
 ) -> None:
     """Cancel an import that has not begun applying (POST /v1/imports/{id}/cancel): nothing of it is applied."""
-    with httpx.Client(base_url=url, timeout=httpx.Timeout(60)) as client:
+    with _reaching(url, after=[]), httpx.Client(base_url=url, timeout=httpx.Timeout(60)) as client:
         response = client.post(f"/v1/imports/{job_id}/cancel", headers={"Authorization": f"Bearer {api_key}"})
     if response.status_code != 200:
         raise _fail(response)
@@ -181,7 +204,7 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
 ) -> None:
     """Stream GET /v1/exports/assignments or /v1/exports/profiles as NDJSON."""
-    with httpx.Client(base_url=url, timeout=httpx.Timeout(60, read=600)) as client:
+    with _reaching(url, after=[]), httpx.Client(base_url=url, timeout=httpx.Timeout(60, read=600)) as client:
         lines = _download(client, f"/v1/exports/{kind.value}", {"Authorization": f"Bearer {api_key}"}, output)
     typer.echo(f"{lines:,} {kind.value} exported", err=True)
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -68,6 +69,14 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         # Region codes and level names are case-insensitive to people; store one spelling.
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        # XX would pass the pattern, and then every national phone number would be rejected.
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value} is not a region code phone numbers know (ISO 3166-1 alpha-2, such as IT)")
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 
 def _record(**fields: Any) -> dict[str, Any]:
@@ -81,6 +83,13 @@ def test_national_numbers_are_read_in_the_configured_default_region(make_client:
     [phone] = _identifiers(response.json(), "phone")
     assert phone["value"] == "+393331234567"
     assert phone["region_source"] == "default"
+
+
+@pytest.mark.parametrize("region", ["XX", "ZZ", "EU"])
+def test_a_default_region_phone_numbers_do_not_know_is_refused_at_start(make_client: Callable[..., TestClient],
+                                                                         region: str) -> None:
+    with pytest.raises(ValidationError, match=f"{region} is not a region code"):
+        make_client(default_region=region)
 
 
 def test_a_junk_phone_is_accepted_with_an_issue(client: TestClient) -> None:

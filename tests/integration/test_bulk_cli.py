@@ -7,11 +7,13 @@ import gzip
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from service import keys
+from service.bulk_cli import _fail
 from service.cli import app
 from service.db import make_engine
 from tests.integration.servers import server
@@ -110,3 +112,47 @@ def test_resolve_runs_the_offline_batch_resolver(tmp_path: Path, records_file: P
         lines = list(csv.reader(handle))
     assert lines[0] == ["source", "source_record_id", "profile_id"]
     assert len(lines) == 5
+
+
+def test_a_server_that_cannot_be_reached_is_said_so_with_exit_code_3(tmp_path: Path, records_file: Path) -> None:
+    nowhere = ["--url", "http://127.0.0.1:9", "--api-key", "tl_x_y"]  # the discard port: nothing listens
+    runner = CliRunner()
+
+    results = [runner.invoke(app, ["import", str(records_file), *nowhere]),
+               runner.invoke(app, ["export", "profiles", *nowhere, "-o", str(tmp_path / "profiles.ndjson")]),
+               runner.invoke(app, ["cancel-import", "imp_0123456789abcdef0123", *nowhere])]
+
+    for result in results:
+        assert result.exit_code == 3, result.output
+        assert "could not talk to the server at http://127.0.0.1:9: ConnectError" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_refusal_prints_each_detail_of_the_servers_error(capsys: pytest.CaptureFixture[str]) -> None:
+    body = {"error": {"code": "invalid_request", "message": "the lookup value cannot be used",
+                      "details": [{"field": "email", "value": "nope", "reason": "not an email address"}]}}
+
+    exit_code = _fail(httpx.Response(422, json=body)).exit_code
+
+    assert exit_code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: HTTP 422 invalid_request: the lookup value cannot be used",
+        '  email: not an email address (value: "nope")',
+    ]
+
+
+@pytest.mark.parametrize(("arguments", "said"), [
+    (["--input", "{tmp}/missing.ndjson", "--output", "{tmp}/out.ndjson"], "--input {tmp}/missing.ndjson: no such file"),
+    (["--input", "{records}", "--output", "{tmp}/no/out.ndjson"], "no such directory {tmp}/no"),
+    (["--input", "{records}", "--output", "{tmp}/out.ndjson", "--default-region", "XX"],
+     "--default-region XX: not a region code"),
+])
+def test_resolve_refuses_arguments_it_cannot_use_with_exit_code_2(tmp_path: Path, records_file: Path,
+                                                                  arguments: list[str], said: str) -> None:
+    filled = [a.format(tmp=tmp_path, records=records_file) for a in arguments]
+
+    result = CliRunner().invoke(app, ["resolve", *filled])
+
+    assert result.exit_code == 2, result.output
+    assert said.format(tmp=tmp_path) in result.output
+    assert "Traceback" not in result.output
