@@ -75,7 +75,9 @@ class LinkRow(SQLModel, table=True):
     """A steward's override: these two records are (must) or are not (cannot) one person."""
 
     __tablename__ = "links"
-    __table_args__ = (Index("ix_links_a", "a_source", "a_record_id"), Index("ix_links_b", "b_source", "b_record_id"))
+    # AUTOINCREMENT: SQLite would give a deleted newest link's id to the next one (migration 0006).
+    __table_args__ = (Index("ix_links_a", "a_source", "a_record_id"), Index("ix_links_b", "b_source", "b_record_id"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     kind: str = Field(max_length=16)

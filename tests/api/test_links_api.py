@@ -178,6 +178,20 @@ def test_deleting_an_unknown_link_answers_404(client: TestClient) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_a_deleted_links_id_is_never_given_to_another_link(client: TestClient) -> None:
+    unrelated_pair(client)
+    put(client, "web/c", person("Marco", "Verdi", email="marco.verdi@gmail.com"))
+    deleted = link(client, "must", "crm/a", "sms/b")["link"]
+    assert client.delete(f"/v1/links/{deleted['id']}").status_code == 200
+
+    later = link(client, "cannot", "crm/a", "web/c")["link"]
+    retried = client.delete(f"/v1/links/{deleted['id']}")  # a steward's retry of the first deletion
+
+    assert later["id"] != deleted["id"]
+    assert retried.status_code == 404
+    assert [item["id"] for item in client.get("/v1/links").json()] == [later["id"]]
+
+
 @pytest.mark.parametrize(("a", "b"), [("crm/a", "crm/nobody"), ("nowhere/x", "crm/a")])
 def test_a_link_to_an_unknown_record_answers_404_and_stores_nothing(client: TestClient, a: str, b: str) -> None:
     put(client, "crm/a", person())

@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
@@ -50,6 +51,32 @@ def test_migrate_twice_changes_nothing_the_second_time(empty_url: str) -> None:
     result = migrate(empty_url)
 
     assert result.before == result.after == head_revision()
+
+
+def test_links_stored_before_migration_0006_keep_their_ids_and_no_id_is_given_out_again(
+        unmigrated_sqlite_url: str) -> None:
+    engine = make_engine(unmigrated_sqlite_url)
+    config = db._alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+        for link_id in (1, 2, 3):
+            connection.execute(text("INSERT INTO links (id, kind, a_source, a_record_id, b_source, b_record_id, "
+                                    "reason, created_at) VALUES (:id, 'must', 'crm', 'a', 'sms', :b, 'checked', "
+                                    "'2026-01-01 00:00:00')"), {"id": link_id, "b": f"b{link_id}"})
+    migrate(unmigrated_sqlite_url)
+    with engine.begin() as connection:
+        kept = connection.execute(text("SELECT id, b_record_id FROM links ORDER BY id")).all()
+        connection.execute(text("DELETE FROM links WHERE id = 3"))
+        connection.execute(text("INSERT INTO links (kind, a_source, a_record_id, b_source, b_record_id, reason, "
+                                "created_at) VALUES ('cannot', 'crm', 'a', 'web', 'c', 'checked', '2026-01-02')"))
+        newest = connection.execute(text("SELECT max(id) FROM links")).scalar_one()
+        indexes = {row[1] for row in connection.execute(text("PRAGMA index_list(links)"))}
+    engine.dispose()
+
+    assert [tuple(row) for row in kept] == [(1, "b1"), (2, "b2"), (3, "b3")]
+    assert newest == 4
+    assert {"ix_links_a", "ix_links_b"} <= indexes
 
 
 def test_a_database_migrated_by_a_newer_version_is_reported_as_such(empty_url: str, engine: Engine) -> None:
