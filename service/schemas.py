@@ -515,6 +515,10 @@ class LinkResponse(_Public):
 
     link: LinkPublic
     changes: list[ProfileEventPublic]
+    in_effect: bool = Field(description="whether the two records are now in one profile (must) or apart (cannot); "
+                                        "false when stronger facts refuse a must-link (two different LinkedIn "
+                                        "profiles, a cannot-link among the records it would join): it is kept, and "
+                                        "GET /v1/profiles/{id}/explain lists it as refused with the reason")
 
 
 class ChangePublic(_Public):

@@ -48,30 +48,39 @@ def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: Met
     """Say two records are (must) or are not (cannot) one person; their profiles are re-resolved at once.
 
     Repeating a link returns the stored one unchanged; a link of the other kind between the same two
-    records is a conflict (409) until that one is deleted.
+    records is a conflict (409) until that one is deleted. A must-link that stronger facts contradict
+    (two different LinkedIn profiles, a cannot-link between records it would join) is kept but not
+    in effect: ``in_effect`` is false, and the profile's explanation lists it as refused, with why.
     """
     a, b = (body.a.source, body.a.source_record_id), (body.b.source, body.b.source_record_id)
     if a == b:
         raise InvalidRequestError("a link joins two different records",
                                   [ErrorDetail(field="b", value=f"{b[0]}/{b[1]}", reason="the same record as a")])
 
-    def work(session: Session) -> tuple[LinkRow, ingest.ChangeOutcome]:
+    def work(session: Session) -> tuple[LinkRow, ingest.ChangeOutcome, bool]:
         for key in (a, b):
             queries.get_record(session, key=key)
         for existing in queries.links_between(session, a=a, b=b):
             if existing.kind == body.kind:  # saying it twice changes nothing
-                return existing, ingest.ChangeOutcome()
+                return existing, ingest.ChangeOutcome(), _in_effect(session, existing)
             raise ConflictError(f"link {existing.id} already says these records are {existing.kind}-linked; "
                                 "delete it first")
         link, outcome = ingest.add_link(session, kind=body.kind, a=a, b=b, reason=body.reason, config=config)
         audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="link.created",
                      target=str(link.id), details={"kind": link.kind})
-        return link, outcome
+        return link, outcome, _in_effect(session, link)
 
     started = time.perf_counter()
-    link, outcome = ingest.in_transaction(engine, work)
+    link, outcome, in_effect = ingest.in_transaction(engine, work)
     observe_change(metrics, outcome=outcome, seconds=time.perf_counter() - started, operation="link")
-    return LinkResponse(link=_public(link), changes=[event_public(e) for e in outcome.events])
+    return LinkResponse(link=_public(link), changes=[event_public(e) for e in outcome.events], in_effect=in_effect)
+
+
+def _in_effect(session: Session, link: LinkRow) -> bool:
+    """Return whether the link's records are now in one profile (must) or in two (cannot)."""
+    a = queries.get_record(session, key=(link.a_source, link.a_record_id)).profile_id
+    b = queries.get_record(session, key=(link.b_source, link.b_record_id)).profile_id
+    return (a == b) == (link.kind == "must")
 
 
 @router.get("", response_model=list[LinkPublic], responses=ERRORS)

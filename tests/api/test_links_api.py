@@ -56,10 +56,26 @@ def test_a_must_link_joins_two_profiles_at_once(client: TestClient, database_url
     assert (body["link"]["a"], body["link"]["b"]) == (ref("crm/a"), ref("sms/b"))
     assert body["link"]["reason"] == "same person, confirmed by phone call"
     assert body["changes"] == [{"type": "profile.merged", "profile_id": a, "absorbed": [b]}]
+    assert body["in_effect"] is True
     assert profile_id_of(client, "crm/a") == profile_id_of(client, "sms/b") == a
     assert profile(client, a)["record_count"] == 2
     assert [(e["type"], e["payload"].get("absorbed")) for e in feed(client, after=seq)] == [("profile.merged", [b])]
     assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+def test_a_must_link_that_stronger_facts_refuse_is_kept_but_said_not_in_effect(client: TestClient) -> None:
+    put(client, "crm/a", person(linkedin_url="https://www.linkedin.com/in/giulia-bianchi-42"))
+    put(client, "web/b", person(linkedin_url="https://www.linkedin.com/in/giulia-bianchi-77"))
+
+    created = link(client, "must", "crm/a", "web/b")
+    repeated = link(client, "must", "crm/a", "web/b")
+
+    assert created["in_effect"] is False
+    assert created["changes"] == []
+    assert repeated["in_effect"] is False
+    assert profile_id_of(client, "crm/a") != profile_id_of(client, "web/b")
+    refused = client.get(f"/v1/profiles/{profile_id_of(client, 'crm/a')}/explain").json()["refused"]
+    assert any("linkedin" in edge["reason"] for edge in refused)
 
 
 def test_a_cannot_link_splits_a_profile_at_once(client: TestClient, database_url: str) -> None:
@@ -261,7 +277,7 @@ def test_repeating_a_link_returns_the_stored_one_and_changes_nothing(client: Tes
 
     again = link(client, "must", a, b, reason="said twice")
 
-    assert again == {"link": first, "changes": []}
+    assert again == {"link": first, "changes": [], "in_effect": True}
     assert client.get("/v1/links").json() == [first]
     assert last_seq(client) == seq
 
