@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from service import bulk_cli, db, keys, logs
 from service.errors import DatabaseNotMigratedError, NotFoundError
 from service.main import create_app, openapi_json
+from service.schemas import KeyIn
 from service.settings import get_settings
 
 __all__ = ["app", "main"]
@@ -88,6 +90,11 @@ def create_key(
     if unknown:
         raise typer.BadParameter(f"unknown scope {', '.join(unknown)}; choose from {', '.join(keys.SCOPES)}",
                                  param_hint="--scope")
+    try:
+        KeyIn(scopes=scope, name=name)  # the rules POST /v1/keys applies
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise typer.BadParameter(first["msg"], param_hint=f"--{first['loc'][0]}") from None
     with _session() as session:
         issued = keys.create_key(session, scopes=scope, name=name, actor="cli", request_id=None)
         session.commit()
@@ -108,11 +115,18 @@ def list_keys() -> None:
 
 
 @keys_app.command("revoke")
-def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `keys list` shows it).")]) -> None:
+def revoke_key(key_id: Annotated[str, typer.Argument(help="The key's id (as `keys list` shows it), or the whole "
+                                                       "key (tl_…), say one that leaked.")]) -> None:
     """Revoke an API key: requests with it answer 401 from now on.
 
-    A running server sees it within its `THROUGHLINE_KEY_CACHE_SECONDS`.
+    A running server sees it within its `THROUGHLINE_KEY_CACHE_SECONDS`. Given the whole key, it
+    revokes the key of that id, and never prints the key's secret.
     """
+    if key_id.startswith(keys.PREFIX):
+        whole_key_id = keys.key_id_of(key_id)
+        if whole_key_id is None:  # not shaped like a key: say so without printing what may be most of one
+            raise typer.BadParameter("not a key id nor a whole key (tl_<id>_<secret>)", param_hint="KEY_ID")
+        key_id = whole_key_id
     try:
         with _session() as session:
             keys.revoke_key(session, key_id=key_id, actor="cli", request_id=None)

@@ -102,6 +102,32 @@ def test_keys_create_refuses_an_unknown_scope_and_revoke_an_unknown_key(runner: 
     assert "no key 0123456789ab" in unknown.output
 
 
+def test_keys_create_refuses_a_name_the_api_would_refuse(runner: CliRunner) -> None:
+    runner.invoke(app, ["migrate"])
+
+    too_long = runner.invoke(app, ["keys", "create", "--scope", "read", "--name", "n" * 101])
+    control = runner.invoke(app, ["keys", "create", "--scope", "read", "--name", "crm\nsync"])
+
+    for result in (too_long, control):
+        assert result.exit_code == 2, result.output
+        assert "--name" in result.output
+    assert "at most 100 characters" in too_long.output
+
+
+def test_keys_revoke_takes_a_whole_leaked_key_and_never_prints_its_secret(runner: CliRunner) -> None:
+    runner.invoke(app, ["migrate"])
+    key = runner.invoke(app, ["keys", "create", "--scope", "read"]).stdout.strip()
+    secret = key.rsplit("_", 1)[1]
+
+    revoked = runner.invoke(app, ["keys", "revoke", key])
+    mangled = runner.invoke(app, ["keys", "revoke", key[:-1]])
+
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.output.strip() == f"revoked key {keys.key_id_of(key)}"
+    assert mangled.exit_code == 2
+    assert secret[:-1] not in mangled.output
+
+
 def test_keys_commands_say_to_migrate_an_unmigrated_database(runner: CliRunner) -> None:
     result = runner.invoke(app, ["keys", "list"])
 
