@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlmodel import Session
 
 from service import audit, ingest, queries
@@ -42,12 +42,14 @@ def _public(link: LinkRow) -> LinkPublic:
 
 
 @router.post("", response_model=LinkResponse, status_code=201, openapi_extra=body_limit_extra(MAX_LINK_BYTES),
-             responses={**WRITE_ERRORS, 409: {"model": ErrorResponse, "description": "An opposite link stands."}})
+             responses={**WRITE_ERRORS, 200: {"model": LinkResponse, "description": "The same link stood already: "
+                                                                                 "the stored one, unchanged."},
+                        409: {"model": ErrorResponse, "description": "An opposite link stands."}})
 def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: MetricsDep,
-                principal: AdminKey) -> LinkResponse:
+                principal: AdminKey, response: Response) -> LinkResponse:
     """Say two records are (must) or are not (cannot) one person; their profiles are re-resolved at once.
 
-    Repeating a link returns the stored one unchanged; a link of the other kind between the same two
+    Repeating a link returns the stored one unchanged, with 200; a link of the other kind between the same two
     records is a conflict (409) until that one is deleted. A must-link that stronger facts contradict
     (two different LinkedIn profiles, a cannot-link between records it would join) is kept but not
     in effect: ``in_effect`` is false, and the profile's explanation lists it as refused, with why.
@@ -62,6 +64,7 @@ def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: Met
             queries.get_record(session, key=key)
         for existing in queries.links_between(session, a=a, b=b):
             if existing.kind == body.kind:  # saying it twice changes nothing
+                response.status_code = 200
                 return existing, ingest.ChangeOutcome(), _in_effect(session, existing)
             raise ConflictError(f"link {existing.id} already says these records are {existing.kind}-linked; "
                                 "delete it first")
