@@ -186,29 +186,33 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         olds = sorted(change.before, key=lambda c: _survivor_order(c, current, age))
         news = sorted(change.after, key=lambda c: (-len(c), c[0]))
         taken: set[str] = set()
+        minted: set[str] = set()
         for cluster in news:
             # The old profile giving this cluster most of its records keeps its id, if still free.
             candidates = [old for old in olds if current[old] not in taken and set(old) & set(cluster)]
             best = max(candidates, key=lambda old: (len(set(old) & set(cluster)),
                                                     [-x for x in _survivor_order(old, current, age)[:2]]),
                        default=None)
+            ids[cluster] = new_id() if best is None else current[best]
+            taken.add(ids[cluster])
             if best is None:
-                ids[cluster] = new_id()
-                taken.add(ids[cluster])
-                if change.kind in ("created", "rearranged"):
-                    events.append(ProfileEvent("profile.created", ids[cluster]))
-            else:
-                ids[cluster] = current[best]
-                taken.add(current[best])
+                minted.add(ids[cluster])
+        # A new id holding records of an old profile is announced by that profile's split (its
+        # new_ids); one holding only records new to profiles, as created. Every id is announced once.
+        events.extend(ProfileEvent("profile.created", ids[cluster]) for cluster in news
+                      if ids[cluster] in minted and not any(set(old) & set(cluster) for old in olds))
         for old in olds:
             profile = current[old]
-            homes = [ids[c] for c in news if set(old) & set(c)]
             if profile not in taken:
                 # Its records moved to others: it answers "merged into" the one holding most of them.
                 target = max((c for c in news if set(old) & set(c)), key=lambda c: len(set(old) & set(c)))
                 merged_into[profile] = ids[target]
-            elif len(homes) > 1:
-                events.append(ProfileEvent("profile.split", profile, tuple(sorted(h for h in homes if h != profile))))
+                continue
+            # Split off: the parts given new ids. Records that moved to another old profile's id
+            # are no split: both profiles are updated.
+            new_homes = sorted(ids[c] for c in news if set(old) & set(c) and ids[c] in minted)
+            if new_homes:
+                events.append(ProfileEvent("profile.split", profile, tuple(new_homes)))
         for cluster in news:
             absorbed = tuple(sorted(p for p, target in merged_into.items() if target == ids[cluster]
                                     and any(current[o] == p for o in olds)))

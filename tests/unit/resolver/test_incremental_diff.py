@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resolvers.engine import Resolution, resolve
 from resolvers.explain import explain_cluster
-from resolvers.incremental import ClusterChange, diff_partitions, resolve_change
+from resolvers.incremental import ClusterChange, assign_profile_ids, diff_partitions, resolve_change
 from resolvers.records import NormalizedRecord, RecordKey
 
 from .factories import record
@@ -195,3 +197,46 @@ def test_explain_cluster_returns_the_edges_inside_the_cluster_and_the_refusals_t
     assert {(by_key[r.edge.a], by_key[r.edge.b]) for r in explanation.refused} == refused
     assert len(explanation.refused) == len(refused)
     assert {r.reason for r in explanation.refused} <= {"cannot_link"}
+
+
+def _labelled(labels: list[int | None]) -> list[list[RecordKey]]:
+    """Return the partition that puts record ``i`` in cluster ``labels[i]`` (None: not in it)."""
+    found: dict[int, list[RecordKey]] = {}
+    for i, label in enumerate(labels):
+        if label is not None:
+            found.setdefault(label, []).append(key("abcdefgh"[i]))
+    return list(found.values())
+
+
+@given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8))
+def test_every_new_id_is_announced_once_and_a_split_names_only_new_ids(
+        labels: list[tuple[int | None, int | None]]) -> None:
+    before, after = _labelled([b for b, _ in labels]), _labelled([a for _, a in labels])
+    changes = diff_partitions(before, after)
+    current = {c: f"p{i}" for i, c in enumerate(sorted(c for change in changes for c in change.before))}
+    minted = (f"n{i}" for i in range(100))
+
+    assigned = assign_profile_ids(changes, current=current, age={p: i for i, p in enumerate(sorted(current.values()))},
+                                  new_id=lambda: next(minted))
+
+    new_ids = set(assigned.ids.values()) - set(current.values())
+    announced = [e.profile_id for e in assigned.events if e.type == "profile.created"]
+    announced += [i for e in assigned.events if e.type == "profile.split" for i in e.related]
+    assert sorted(announced) == sorted(new_ids)  # each new id once, as created or as a split's part; no old id
+    for event in assigned.events:
+        if event.type == "profile.merged":
+            assert set(event.related) <= set(current.values()) - set(assigned.ids.values())
+            assert all(assigned.merged_into[absorbed] == event.profile_id for absorbed in event.related)
+
+
+def test_records_moving_to_another_profile_are_no_split_of_the_profile_they_left() -> None:
+    # X = {a, b, e}, Y = {c, d}; a moves to Y: both keep their ids, no id is new.
+    before, after = clusters("abe", "cd"), clusters("acd", "be")
+    changes = diff_partitions(before, after)
+    current = {tuple(sorted(c)): name for c, name in zip(before, ("X", "Y"), strict=True)}
+
+    assigned = assign_profile_ids(changes, current=current, age={"X": 0, "Y": 1}, new_id=lambda: "new")
+
+    assert sorted(assigned.ids.values()) == ["X", "Y"]
+    assert sorted((e.type, e.profile_id, e.related) for e in assigned.events) == [
+        ("profile.updated", "X", ()), ("profile.updated", "Y", ())]
