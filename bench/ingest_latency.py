@@ -44,7 +44,7 @@ from resolvers.config import ResolverConfig
 from resolvers.normalize.email import normalize_email
 from resolvers.normalize.rejection import Rejection
 from service import ingest, store
-from service.db import make_engine
+from service.db import make_engine, migrate
 
 _WINDOW = 10.0
 DEFAULT_RECORDS = ROOT.parent / "shared" / "datasets" / "contacts-50k" / "records.ndjson.gz"
@@ -188,6 +188,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch, fresh_database(args.postgres, Path(scratch)) as database:
         if args.loaded and not args.postgres:
             shutil.copyfile(args.loaded, make_url(database).database or "")
+            migrate(database)  # saved by an older version, it may be a revision behind
         else:
             _load(database, records)
         if args.keep and not args.postgres:
