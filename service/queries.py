@@ -48,6 +48,7 @@ __all__ = [
     "list_links",
     "lookup_keys",
     "payload",
+    "profiles_of",
 ]
 
 MAX_MATCHES = 50  # profiles a lookup answers at most
@@ -210,6 +211,15 @@ def explain_profile(session: Session, *, profile: ProfileRow, config: ResolverCo
     region = change_region(state, seeds=[row.id for row in members if row.id is not None], config=config,
                            explain=True)
     return explain_cluster(region.resolution, [(row.source, row.source_record_id) for row in members])
+
+
+def profiles_of(session: Session, *, keys: Sequence[RecordKey]) -> dict[RecordKey, str]:
+    """Return the profile each of these stored records is in now.
+
+    Read with a plain statement: ORM rows loaded earlier in the session would keep the profile ids
+    they had, as a change writes records without the ORM.
+    """
+    return {(ref.source, ref.source_record_id): ref.profile_id for ref in store.stored_refs(session, keys=keys)}
 
 
 def links_between(session: Session, *, a: RecordKey, b: RecordKey) -> list[LinkRow]:

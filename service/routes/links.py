@@ -49,8 +49,8 @@ def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: Met
                 principal: AdminKey, response: Response) -> LinkResponse:
     """Say two records are (must) or are not (cannot) one person; their profiles are re-resolved at once.
 
-    Repeating a link returns the stored one unchanged, with 200; a link of the other kind between the same two
-    records is a conflict (409) until that one is deleted. A must-link that stronger facts contradict
+    Repeating a link returns the stored one unchanged, with 200; a link of the other kind between the
+    same two records is a conflict (409) until that one is deleted. A must-link that stronger facts contradict
     (two different LinkedIn profiles, a cannot-link between records it would join) is kept but not
     in effect: ``in_effect`` is false, and the profile's explanation lists it as refused, with why.
     """
@@ -81,9 +81,9 @@ def create_link(body: LinkIn, engine: EngineDep, config: ConfigDep, metrics: Met
 
 def _in_effect(session: Session, link: LinkRow) -> bool:
     """Return whether the link's records are now in one profile (must) or in two (cannot)."""
-    a = queries.get_record(session, key=(link.a_source, link.a_record_id)).profile_id
-    b = queries.get_record(session, key=(link.b_source, link.b_record_id)).profile_id
-    return (a == b) == (link.kind == "must")
+    a, b = (link.a_source, link.a_record_id), (link.b_source, link.b_record_id)
+    profile = queries.profiles_of(session, keys=[a, b])
+    return (profile[a] == profile[b]) == (link.kind == "must")
 
 
 @router.get("", response_model=list[LinkPublic], responses=ERRORS)
