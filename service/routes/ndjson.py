@@ -17,6 +17,8 @@ __all__ = ["CHUNK_BYTES", "in_chunks", "ndjson_response"]
 
 CHUNK_BYTES = 1 << 16
 MEDIA_TYPE = "application/x-ndjson"
+
+
 def in_chunks(lines: Iterable[bytes], *, size: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Yield ``lines`` joined, in order, into chunks of at least ``size`` bytes (the last one may be shorter)."""
     chunk: list[bytes] = []
