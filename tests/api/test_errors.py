@@ -20,6 +20,20 @@ def test_unknown_path_answers_404_in_the_error_shape(client: TestClient) -> None
     }
 
 
+@pytest.mark.parametrize(("method", "path", "parameter"), [
+    ("GET", "/v1/profiles/" + "p" * 41, "profile_id"),
+    ("DELETE", "/v1/links/0", "link_id"),
+    ("DELETE", f"/v1/links/{2**31}", "link_id"),
+])
+def test_an_id_nothing_could_have_answers_422_naming_the_path_parameter(client: TestClient, method: str, path: str,
+                                                                       parameter: str) -> None:
+    response = client.request(method, path)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+    assert [d["field"] for d in response.json()["error"]["details"]] == [f"path.{parameter}"]
+
+
 def test_wrong_method_answers_405_in_the_error_shape_with_allow(client: TestClient) -> None:
     response = client.delete("/health")
 
