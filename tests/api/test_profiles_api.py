@@ -56,6 +56,16 @@ def test_the_golden_profile_gathers_identifiers_channels_and_an_ordered_timeline
     assert (golden["first_seen"], golden["last_seen"]) == ("2023-12-24T18:30:00Z", "2024-03-01T10:00:00Z")
 
 
+def test_erasing_through_a_merged_away_id_erases_the_live_profile_it_points_at(client: TestClient) -> None:
+    survivor, absorbed, _ = bridged_profiles(client)
+
+    response = client.delete(f"/v1/profiles/{absorbed}")
+
+    assert response.status_code == 200
+    assert sorted(response.json()["erased"]) == ["crm/a", "sms/b", "web/bridge"]
+    assert client.get(f"/v1/profiles/{survivor}").status_code == 410
+
+
 def test_a_merged_away_id_answers_308_pointing_at_the_live_profile(client: TestClient) -> None:
     survivor, absorbed, _ = bridged_profiles(client)
 
