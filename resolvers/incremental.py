@@ -14,7 +14,8 @@ split, or rearranged when clusters both merged and split at once).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from resolvers.blocking import components
@@ -156,6 +157,7 @@ class IdAssignment:
     merged_into: dict[str, str]
     erased: tuple[str, ...]
     events: tuple[ProfileEvent, ...]
+    revived: tuple[str, ...] = ()  # merged-away ids live again (``assign_profile_ids``)
 
 
 def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str, int]) -> tuple[int, int, str]:
@@ -164,19 +166,45 @@ def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str
     return (-len(cluster), age.get(profile, 0), profile)
 
 
+def _revived(cluster: Cluster, *, news: Sequence[Cluster], split_from: set[str], origins: Mapping[RecordKey, str],
+             merged: Mapping[str, str], taken: set[str]) -> str | None:
+    """Return the merged-away id that ``cluster``, split off a profile in ``split_from``, takes back; None if none.
+
+    It is one that was merged into that profile, whose first records the cluster holds most of
+    (among ``news``; ties: the larger cluster, as ``news`` is sorted), and of those ids the one
+    with most records in the cluster (ties: the smallest id).
+    """
+    held = Counter(origins[key] for key in cluster if merged.get(origins.get(key, "")) in split_from)
+    for profile, _ in sorted(held.items(), key=lambda item: (-item[1], item[0])):
+        home = max(news, key=lambda part: sum(origins.get(key) == profile for key in part))
+        if profile not in taken and home == cluster:
+            return profile
+    return None
+
+
 def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluster, str], age: dict[str, int],
-                       new_id: Callable[[], str]) -> IdAssignment:
+                       new_id: Callable[[], str], origins: Mapping[RecordKey, str] | None = None,
+                       merged: Mapping[str, str] | None = None) -> IdAssignment:
     """Give every new cluster a profile id so that ids stay stable (ARCHITECTURE.md, property 5).
 
     A merge keeps the id of the largest old profile (ties: the oldest, then the smallest id) and the
     others answer "merged into" it; a split keeps the id on the part with the most records (ties:
     the part with the smallest record key) and gives the other parts new ids. ``current`` maps old
     clusters to their ids, ``age`` orders ids by creation (smaller is older), ``new_id`` mints ids.
+
+    A part split off takes back, rather than a new id, an id that was merged into the profile it
+    left and whose records it holds again (``_revived``): once the record that bridged two people
+    is erased, the id a service stored for the second one names that person again, not the first.
+    ``origins`` gives the first profile id of stored records and ``merged`` the live id each
+    merged-away id among them answers; without them every part split off gets a new id.
     """
+    origins = origins or {}
+    merged = merged or {}
     ids: dict[Cluster, str] = {}
     merged_into: dict[str, str] = {}
     erased: list[str] = []
     events: list[ProfileEvent] = []
+    revived: list[str] = []
     for change in changes:
         if change.kind == "removed":
             for old in change.before:
@@ -193,10 +221,17 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
             best = max(candidates, key=lambda old: (len(set(old) & set(cluster)),
                                                     [-x for x in _survivor_order(old, current, age)[:2]]),
                        default=None)
-            ids[cluster] = new_id() if best is None else current[best]
-            taken.add(ids[cluster])
-            if best is None:
+            if best is not None:
+                ids[cluster] = current[best]
+            else:
+                split_from = {current[old] for old in olds if set(old) & set(cluster)}
+                back = _revived(cluster, news=news, split_from=split_from, origins=origins, merged=merged,
+                                taken=taken) if split_from else None
+                ids[cluster] = new_id() if back is None else back
                 minted.add(ids[cluster])
+                if back is not None:
+                    revived.append(back)
+            taken.add(ids[cluster])
         # A new id holding records of an old profile is announced by that profile's split (its
         # new_ids); one holding only records new to profiles, as created. Every id is announced once.
         events.extend(ProfileEvent("profile.created", ids[cluster]) for cluster in news
@@ -220,4 +255,5 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 events.append(ProfileEvent("profile.merged", ids[cluster], absorbed))
             elif change.kind in ("changed", "rearranged") and ids[cluster] in {current[o] for o in olds}:
                 events.append(ProfileEvent("profile.updated", ids[cluster]))
-    return IdAssignment(ids=ids, merged_into=merged_into, erased=tuple(erased), events=tuple(events))
+    return IdAssignment(ids=ids, merged_into=merged_into, erased=tuple(erased), events=tuple(events),
+                        revived=tuple(revived))

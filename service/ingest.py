@@ -276,7 +276,7 @@ def _write_records(session: Session, *, changed: Sequence[Prepared], existing: d
             ids[prepared.key] = existing[prepared.key]
             updated.append({"row_id": existing[prepared.key], **values})
         else:
-            fresh.append({**values, "created_at": now})
+            fresh.append({**values, "origin_profile_id": values["profile_id"], "created_at": now})
     store.update_records(session, values=updated)
     ids.update(store.insert_records(session, values=fresh))
     store.delete_keys(session, record_ids=[ids[p.key] for p in changed if p.key in existing])
@@ -335,7 +335,7 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
             golden = golden_json(profile_id, golden_profile_of(members, config=config))
         values = {"id": profile_id, "status": "active", "merged_into": None, "golden": golden,
                   "record_count": len(cluster), "updated_at": now}
-        if profile_id in known:
+        if profile_id in known or profile_id in assignment.revived:
             updates.append(values)
         else:
             inserts.append({**values, "created_at": now})
@@ -353,6 +353,25 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
 
 
 RecordWriter = Callable[[Mapping[RecordKey, str]], list[RecordOutcome]]
+
+
+def _assign_ids(session: Session, *, changes: Sequence[ClusterChange], current: dict[Cluster, str],
+                age: dict[str, int], rows: Mapping[RecordKey, store.StoredRecord]) -> IdAssignment:
+    """Give the change's clusters their ids (``assign_profile_ids``); a part split off may take back a merged-away id.
+
+    Where a profile splits, the stored records' first profiles and the merged-away ids among them
+    are read, and the ids assigned again with them: splits are rare, and most changes read nothing more.
+    """
+    assignment = assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id)
+    if not any(event.type == "profile.split" for event in assignment.events):
+        return assignment
+    first = store.origin_profiles(session, ids=[row.id for row in rows.values()])
+    origins = {key: first[row.id] for key, row in rows.items() if row.id in first}
+    merged = store.merged_targets(session, profile_ids=set(origins.values()) - set(current.values()))
+    if not merged:
+        return assignment
+    return assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id, origins=origins,
+                              merged=merged)
 
 
 def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[RecordKey, store.StoredRecord],
@@ -376,7 +395,7 @@ def apply_resolution(session: Session, *, outcome: ChangeOutcome, rows: dict[Rec
     changes = diff_partitions(current, resolution.clusters)
     created = store.profile_ages(session, ids=previous)
     age = {profile: int(at.timestamp() * 1_000_000) for profile, at in created.items()}
-    assignment = assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id)
+    assignment = _assign_ids(session, changes=changes, current=current, age=age, rows=rows)
     profile_of = {key: assignment.ids[cluster] for cluster in resolution.clusters for key in cluster}
     store.delete_records(session, ids=[rows[k].id for k in deletes if k in rows])
     store.delete_links_of(session, keys=[k for k in deletes if k in rows])

@@ -74,6 +74,8 @@ __all__ = [
     "links_among",
     "live_profile_id",
     "match_forms",
+    "merged_targets",
+    "origin_profiles",
     "page_cache",
     "profile_ages",
     "profile_ids_of",
@@ -124,6 +126,10 @@ _PROFILE_AGES = select_columns(_PROFILES.c.id, _PROFILES.c.created_at).where(_PR
 _PROFILE_IDS = select_columns(_RECORDS.c.profile_id).where(_RECORDS.c.id.in_(_LIST))
 _ACTIVE_GOLDENS = (select_columns(_PROFILES.c.id, _PROFILES.c.golden)
                    .where(_PROFILES.c.id.in_(_LIST), _PROFILES.c.status == "active"))
+_ORIGINS = (select_columns(_RECORDS.c.id, _RECORDS.c.origin_profile_id)
+            .where(_RECORDS.c.id.in_(_LIST), _RECORDS.c.origin_profile_id.is_not(None)))
+_MERGED_TARGETS = (select_columns(_PROFILES.c.id, _PROFILES.c.merged_into)
+                   .where(_PROFILES.c.id.in_(_LIST), _PROFILES.c.status == "merged"))
 _FIRST_HOLDERS = (select_columns(_KEYS.c.record_id).where(_KEYS.c.key == bindparam("key"))
                   .order_by(_KEYS.c.record_id).limit(bindparam("limit")))
 _LINK_KINDS_PRESENT = select_columns(*(exists().where(_LINKS.c.kind == kind) for kind in LINK_KINDS))
@@ -412,6 +418,16 @@ def profile_ids_of(session: Session, *, ids: Iterable[int]) -> set[str]:
 def active_goldens(session: Session, *, profile_ids: Iterable[str]) -> dict[str, str]:
     """Return the golden profiles (JSON) of the live profiles among ``profile_ids``, by id."""
     return dict(_rows(session, _ACTIVE_GOLDENS, profile_ids))
+
+
+def origin_profiles(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+    """Return the profile each of these records (by row id) was first stored in, where it is known."""
+    return dict(_rows(session, _ORIGINS, ids))
+
+
+def merged_targets(session: Session, *, profile_ids: Iterable[str]) -> dict[str, str]:
+    """Return the profile each merged-away id among ``profile_ids`` answers "merged into"."""
+    return dict(_rows(session, _MERGED_TARGETS, profile_ids))
 
 
 def first_holders(session: Session, *, key: str, limit: int) -> list[int]:
@@ -727,9 +743,9 @@ _CREATE_BULK_TABLES = {
 }
 _INSERT_STAGED = text(
     'INSERT INTO records (source, source_record_id, content_hash, raw, normalized, "match", observed_at, profile_id, '
-    "created_at, updated_at) "
+    "origin_profile_id, created_at, updated_at) "
     'SELECT s.source, s.source_record_id, s.content_hash, s.raw, s.normalized, s."match", s.observed_at, '
-    "a.profile_id, :now, :now "
+    "a.profile_id, a.profile_id, :now, :now "
     "FROM bulk_assignments a JOIN import_records s ON s.id = a.staged_id WHERE a.stored_id IS NULL "
     "ORDER BY a.staged_id RETURNING id, source, source_record_id"
 ).bindparams(bindparam("now", type_=DateTime))

@@ -43,6 +43,9 @@ class RecordRow(SQLModel, table=True):
     match: str = Field(sa_column=Column(Text, nullable=False))
     observed_at: NaiveDatetime | None = None
     profile_id: str = Field(max_length=40, index=True)
+    # The profile the record was first stored in: a part split off a profile takes back the id it
+    # was merged away from (``resolvers.incremental.assign_profile_ids``).
+    origin_profile_id: str | None = Field(default=None, max_length=40)
     created_at: NaiveDatetime
     updated_at: NaiveDatetime
 

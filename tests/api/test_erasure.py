@@ -139,13 +139,31 @@ def test_erasing_the_record_that_bridged_two_profiles_splits_them_again(client: 
     (split,) = response.json()["changes"]
     assert (split["type"], split["profile_id"]) == ("profile.split", a)
     assert profile_id_of(client, "crm/a") == a
-    assert [profile_id_of(client, "sms/b")] == split["new_ids"]
+    assert [profile_id_of(client, "sms/b")] == split["new_ids"] == [b]  # b's id names b's person again
     whole = feed(client)
     assert [e["type"] for e in whole if e["seq"] <= seq][-1] == "profile.merged"
     assert [(e["type"], e["payload"].get("new_ids")) for e in whole if e["seq"] > seq] == [
         ("profile.split", split["new_ids"])]
     assert [profile(client, p)["record_count"] for p in (a, split["new_ids"][0])] == [1, 1]
     assert_nothing_left(client, database_url, ["bridge-5150", "Glass Artisan", "bridge-only-8821"])
+    assert stored_partition(database_url) == resolved_partition(database_url)
+
+
+def test_a_merged_away_id_taken_back_by_a_split_answers_its_own_person_through_later_erasures(
+        client: TestClient, database_url: str) -> None:
+    a = put(client, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    b = put(client, "sms/b", person(phone="347 123 4567", country="IT"))["profile_id"]
+    put(client, "web/bridge", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+    assert client.get(f"/v1/profiles/{b}", follow_redirects=False).status_code == 308
+    client.delete("/v1/records/web/bridge")
+
+    client.delete(f"/v1/profiles/{a}")
+
+    response = client.get(f"/v1/profiles/{b}", follow_redirects=False)
+    assert response.status_code == 200
+    golden = response.json()
+    assert (golden["profile_id"], golden["record_count"], golden["phones"][0]["value"]) == (b, 1, "+393471234567")
+    assert client.get(f"/v1/profiles/{a}").status_code == 410
     assert stored_partition(database_url) == resolved_partition(database_url)
 
 

@@ -29,6 +29,7 @@ from tests.api.helpers import (
     feed,
     golden_mismatches,
     index_keys,
+    last_seq,
     link,
     open_engine,
     person,
@@ -406,6 +407,25 @@ def test_an_import_that_changes_stored_records_re_resolves_what_they_touched(imp
     assert golden_mismatches(database_url) == []
     stored_keys, expected_keys = index_keys(database_url)
     assert stored_keys == expected_keys
+
+
+def test_an_import_that_splits_a_profile_gives_the_part_split_off_back_the_id_it_was_merged_away_from(
+        importer: TestClient, database_url: str) -> None:
+    a = put(importer, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    b = put(importer, "sms/b", person(phone="347 123 4567", country="IT"))["profile_id"]
+    put(importer, "web/bridge", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+    assert profile_id_of(importer, "sms/b") == a
+    seq = last_seq(importer)
+    # The file sends the bridging record again without the phone: it no longer joins b's record.
+    job = run_import(importer, ndjson([{**person(email="giulia.bianchi@gmail.com"), "source": "web",
+                                        "source_record_id": "bridge"}]), NDJSON)
+
+    assert job["state"] == "succeeded", job
+    assert (profile_id_of(importer, "crm/a"), profile_id_of(importer, "sms/b")) == (a, b)
+    assert importer.get(f"/v1/profiles/{b}", follow_redirects=False).status_code == 200
+    assert [(e["type"], e["profile_id"], e["payload"].get("new_ids")) for e in feed(importer, after=seq)] == [
+        ("profile.split", a, [b])]
+    assert stored_partition(database_url) == resolved_partition(database_url)
 
 
 def _keys_by_record(url: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:

@@ -79,6 +79,25 @@ def test_links_stored_before_migration_0006_keep_their_ids_and_no_id_is_given_ou
     assert {"ix_links_a", "ix_links_b"} <= indexes
 
 
+def test_records_stored_before_migration_0007_start_from_the_profile_they_are_in(empty_url: str,
+                                                                                  engine: Engine) -> None:
+    config = db._alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+        for record_id, profile_id in (("a", "p-1"), ("b", "p-2")):
+            connection.execute(text(
+                'INSERT INTO records (source, source_record_id, content_hash, raw, normalized, "match", profile_id, '
+                "created_at, updated_at) VALUES ('crm', :id, 'h', '{}', '{}', '{}', :profile, '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00')"), {"id": record_id, "profile": profile_id})
+
+    migrate(empty_url)
+
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT source_record_id, origin_profile_id FROM records ORDER BY 1")).all()
+    assert [tuple(row) for row in rows] == [("a", "p-1"), ("b", "p-2")]
+
+
 def test_a_database_migrated_by_a_newer_version_is_reported_as_such(empty_url: str, engine: Engine) -> None:
     migrate(empty_url)
     with engine.begin() as connection:

@@ -208,17 +208,28 @@ def _labelled(labels: list[int | None]) -> list[list[RecordKey]]:
     return list(found.values())
 
 
-@given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8))
+@given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8),
+       origins=st.lists(st.none() | st.sampled_from(["m0", "m1", "m2"]), min_size=8, max_size=8),
+       targets=st.lists(st.integers(0, 4), min_size=3, max_size=3))
 def test_every_new_id_is_announced_once_and_a_split_names_only_new_ids(
-        labels: list[tuple[int | None, int | None]]) -> None:
+        labels: list[tuple[int | None, int | None]], origins: list[str | None], targets: list[int]) -> None:
     before, after = _labelled([b for b, _ in labels]), _labelled([a for _, a in labels])
     changes = diff_partitions(before, after)
     current = {c: f"p{i}" for i, c in enumerate(sorted(c for change in changes for c in change.before))}
     minted = (f"n{i}" for i in range(100))
+    # Records first stored in merged-away profiles m0..m2, each merged into p0..p4 (some of them live here).
+    first = {key("abcdefgh"[i]): origin for i, origin in enumerate(origins) if origin is not None}
+    merged = {f"m{i}": f"p{target}" for i, target in enumerate(targets)}
 
     assigned = assign_profile_ids(changes, current=current, age={p: i for i, p in enumerate(sorted(current.values()))},
-                                  new_id=lambda: next(minted))
+                                  new_id=lambda: next(minted), origins=first, merged=merged)
 
+    assert len(set(assigned.ids.values())) == len(assigned.ids)  # no id names two profiles
+    for cluster, profile in assigned.ids.items():
+        if profile in assigned.revived:  # taken back by a part of the profile it was merged into
+            assert any(current[old] == merged[profile] for c in changes if cluster in c.after for old in c.before
+                       if set(old) & set(cluster))
+            assert any(first.get(k) == profile for k in cluster)
     new_ids = set(assigned.ids.values()) - set(current.values())
     announced = [e.profile_id for e in assigned.events if e.type == "profile.created"]
     announced += [i for e in assigned.events if e.type == "profile.split" for i in e.related]
@@ -240,3 +251,47 @@ def test_records_moving_to_another_profile_are_no_split_of_the_profile_they_left
     assert sorted(assigned.ids.values()) == ["X", "Y"]
     assert sorted((e.type, e.profile_id, e.related) for e in assigned.events) == [
         ("profile.updated", "X", ()), ("profile.updated", "Y", ())]
+
+
+# (profile A's records before, its parts after, first profile of each record other than A, where the
+# merged-away ids point) -> the id of each part. Ids not taken back are minted: new0, new1, ...
+REVIVALS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str], dict[str, str]]] = {
+    "a part split off takes back the id that was merged into the profile":
+        ("abcde", ("abc", "de"), {"d": "B", "e": "B"}, {"B": "A"}, {"abc": "A", "de": "B"}),
+    "without its records' first profiles, a part gets a new id":
+        ("abcde", ("abc", "de"), {}, {"B": "A"}, {"abc": "A", "de": "new0"}),
+    "an id that is not merged away is not taken":
+        ("abcde", ("abc", "de"), {"d": "B", "e": "B"}, {}, {"abc": "A", "de": "new0"}),
+    "an id merged into another profile than the one split is not taken":
+        ("abcde", ("abc", "de"), {"d": "B", "e": "B"}, {"B": "Z"}, {"abc": "A", "de": "new0"}),
+    "of two merged-away ids, the part takes the one with most records in it":
+        ("abcdef", ("abc", "def"), {"d": "B", "e": "C", "f": "C"}, {"B": "A", "C": "A"}, {"abc": "A", "def": "C"}),
+    "ties between merged-away ids go to the smallest id":
+        ("abcdef", ("abcd", "ef"), {"e": "C", "f": "B"}, {"B": "A", "C": "A"}, {"abcd": "A", "ef": "B"}),
+    "an id whose records mostly stay in the profile is not taken":
+        ("abcdef", ("abcd", "ef"), {"c": "B", "d": "B", "e": "B"}, {"B": "A"}, {"abcd": "A", "ef": "new0"}),
+    "two parts split off each take back their own id":
+        ("abcdefg", ("abc", "de", "fg"), {"d": "B", "e": "B", "f": "C", "g": "C"}, {"B": "A", "C": "A"},
+         {"abc": "A", "de": "B", "fg": "C"}),
+    "an id held equally by two parts is taken once, by the part first in order":
+        ("abcdefgh", ("abcd", "ef", "gh"), dict.fromkeys("efgh", "B"), {"B": "A"},
+         {"abcd": "A", "ef": "B", "gh": "new0"}),
+}
+
+
+@pytest.mark.parametrize(("before", "after", "origins", "merged", "expected"), REVIVALS.values(), ids=REVIVALS.keys())
+def test_a_part_split_off_takes_back_the_merged_away_id_whose_records_it_holds(
+        before: str, after: tuple[str, ...], origins: dict[str, str], merged: dict[str, str],
+        expected: dict[str, str]) -> None:
+    changes = diff_partitions(clusters(before), clusters(*after))
+    minted = (f"new{i}" for i in range(10))
+    first = {key(letter): origins.get(letter, "A") for letter in before}
+
+    assigned = assign_profile_ids(changes, current={tuple(sorted(clusters(before)[0])): "A"}, age={"A": 0},
+                                  new_id=lambda: next(minted), origins=first, merged=merged)
+
+    assert {"".join(letter for _, letter in cluster): profile for cluster, profile in assigned.ids.items()} == expected
+    taken_back = sorted(set(expected.values()) & set(merged))
+    assert sorted(assigned.revived) == taken_back
+    assert [(e.type, e.profile_id, e.related) for e in assigned.events] == [
+        ("profile.split", "A", tuple(sorted(set(expected.values()) - {"A"})))]
