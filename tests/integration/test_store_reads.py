@@ -46,7 +46,7 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
         assert len(keys) >= 2 * RECORDS
         unheld_key, unknown_id = "email:nobody@example-mail.org", -1
         asked: dict[str, list[Any]] = {name: [*keys, unheld_key] for name in ("_KEY_COUNTS", "_HOLDERS", "_HOLDINGS")}
-        asked |= {name: [*ids, unknown_id] for name in ("_KEYS_OF", "_MATCH_FORMS", "_REFS", "_STORED")}
+        asked |= {name: [*ids, unknown_id] for name in ("_KEYS_OF", "_MATCH_FORMS", "_REFS", "_STORED", "_ORIGINS")}
         profiles = sorted({ref.profile_id for ref in store.stored_refs_by_ids(session, ids=ids)})
         asked |= {"_PROFILE_MEMBERS": profiles, "_PROFILE_AGES": profiles, "_PROFILE_IDS": [*ids, unknown_id]}
         statements = {name: getattr(store, name) for name in asked}
@@ -68,6 +68,9 @@ def test_batched_reads_answer_as_sqlalchemy_does(database_url: str) -> None:
         first = store.first_holders(session, key=crowded, limit=5)
         assert first == sorted(store.holders(session, keys=[crowded]))[:5]
         assert store.profile_ids_of(session, ids=ids) == set(profiles)
+        # Stored by one change each into its own profile: each record's first profile is the one it is in.
+        assert store.origin_profiles(session, ids=ids) == {ref.id: ref.profile_id
+                                                           for ref in store.stored_refs_by_ids(session, ids=ids)}
     engine.dispose()
 
 
