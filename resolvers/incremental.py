@@ -166,20 +166,36 @@ def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str
     return (-len(cluster), age.get(profile, 0), profile)
 
 
-def _revived(cluster: Cluster, *, news: Sequence[Cluster], split_from: set[str], origins: Mapping[RecordKey, str],
+def _homes(news: Sequence[Cluster], *, olds: Iterable[str], origins: Mapping[RecordKey, str],
+           merged: Mapping[str, str]) -> dict[str, tuple[Cluster, int]]:
+    """Return, for each id merged into one of ``olds``, the cluster of ``news`` holding most of its first records.
+
+    With how many it holds; ties go to the cluster first in ``news`` (the larger one, as it is sorted).
+    """
+    olds = set(olds)
+    held: dict[str, Counter[int]] = {}
+    for index, cluster in enumerate(news):
+        for key in cluster:
+            origin = origins.get(key)
+            if origin is not None and merged.get(origin) in olds:
+                held.setdefault(origin, Counter())[index] += 1
+    homes: dict[str, tuple[Cluster, int]] = {}
+    for origin, counts in held.items():
+        index = min(counts, key=lambda i: (-counts[i], i))
+        homes[origin] = (news[index], counts[index])
+    return homes
+
+
+def _revived(cluster: Cluster, *, homes: Mapping[str, tuple[Cluster, int]], split_from: set[str],
              merged: Mapping[str, str], taken: set[str]) -> str | None:
     """Return the merged-away id that ``cluster``, split off a profile in ``split_from``, takes back; None if none.
 
-    It is one that was merged into that profile, whose first records the cluster holds most of
-    (among ``news``; ties: the larger cluster, as ``news`` is sorted), and of those ids the one
-    with most records in the cluster (ties: the smallest id).
+    It is one that was merged into that profile and whose first records the cluster holds more of
+    than any other does (``_homes``); of several, the one with most records in it (ties: the smallest id).
     """
-    held = Counter(origins[key] for key in cluster if merged.get(origins.get(key, "")) in split_from)
-    for profile, _ in sorted(held.items(), key=lambda item: (-item[1], item[0])):
-        home = max(news, key=lambda part: sum(origins.get(key) == profile for key in part))
-        if profile not in taken and home == cluster:
-            return profile
-    return None
+    held = [(-count, origin) for origin, (home, count) in homes.items()
+            if home == cluster and merged[origin] in split_from and origin not in taken]
+    return min(held)[1] if held else None
 
 
 def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluster, str], age: dict[str, int],
@@ -215,6 +231,7 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         news = sorted(change.after, key=lambda c: (-len(c), c[0]))
         taken: set[str] = set()
         minted: set[str] = set()
+        homes = _homes(news, olds=[current[old] for old in olds], origins=origins, merged=merged) if merged else {}
         for cluster in news:
             # The old profile giving this cluster most of its records keeps its id, if still free.
             candidates = [old for old in olds if current[old] not in taken and set(old) & set(cluster)]
@@ -225,8 +242,7 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 ids[cluster] = current[best]
             else:
                 split_from = {current[old] for old in olds if set(old) & set(cluster)}
-                back = _revived(cluster, news=news, split_from=split_from, origins=origins, merged=merged,
-                                taken=taken) if split_from else None
+                back = _revived(cluster, homes=homes, split_from=split_from, merged=merged, taken=taken)
                 ids[cluster] = new_id() if back is None else back
                 minted.add(ids[cluster])
                 if back is not None:

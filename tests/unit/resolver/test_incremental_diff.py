@@ -210,14 +210,14 @@ def _labelled(labels: list[int | None]) -> list[list[RecordKey]]:
 
 @given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8),
        origins=st.lists(st.none() | st.sampled_from(["m0", "m1", "m2"]), min_size=8, max_size=8),
-       targets=st.lists(st.integers(0, 4), min_size=3, max_size=3))
+       targets=st.lists(st.integers(0, 2), min_size=3, max_size=3))
 def test_every_new_id_is_announced_once_and_a_split_names_only_new_ids(
         labels: list[tuple[int | None, int | None]], origins: list[str | None], targets: list[int]) -> None:
     before, after = _labelled([b for b, _ in labels]), _labelled([a for _, a in labels])
     changes = diff_partitions(before, after)
     current = {c: f"p{i}" for i, c in enumerate(sorted(c for change in changes for c in change.before))}
     minted = (f"n{i}" for i in range(100))
-    # Records first stored in merged-away profiles m0..m2, each merged into p0..p4 (some of them live here).
+    # Records first stored in merged-away profiles m0..m2, each merged into p0..p2 (live here, if so many are).
     first = {key("abcdefgh"[i]): origin for i, origin in enumerate(origins) if origin is not None}
     merged = {f"m{i}": f"p{target}" for i, target in enumerate(targets)}
 
@@ -229,7 +229,9 @@ def test_every_new_id_is_announced_once_and_a_split_names_only_new_ids(
         if profile in assigned.revived:  # taken back by a part of the profile it was merged into
             assert any(current[old] == merged[profile] for c in changes if cluster in c.after for old in c.before
                        if set(old) & set(cluster))
-            assert any(first.get(k) == profile for k in cluster)
+            held = [sum(first.get(k) == profile for k in part) for c in changes if cluster in c.after
+                    for part in c.after]
+            assert 0 < sum(first.get(k) == profile for k in cluster) == max(held)
     new_ids = set(assigned.ids.values()) - set(current.values())
     announced = [e.profile_id for e in assigned.events if e.type == "profile.created"]
     announced += [i for e in assigned.events if e.type == "profile.split" for i in e.related]
@@ -295,3 +297,36 @@ def test_a_part_split_off_takes_back_the_merged_away_id_whose_records_it_holds(
     assert sorted(assigned.revived) == taken_back
     assert [(e.type, e.profile_id, e.related) for e in assigned.events] == [
         ("profile.split", "A", tuple(sorted(set(expected.values()) - {"A"})))]
+
+
+@given(parts=st.lists(st.integers(0, 3), min_size=2, max_size=8),
+       origins=st.lists(st.sampled_from(["A", "m0", "m1", "z"]), min_size=8, max_size=8))
+def test_a_split_part_takes_back_exactly_the_merged_away_ids_whose_records_it_holds_most_of(
+        parts: list[int], origins: list[str]) -> None:
+    # Profile A's records split into parts; each record was first stored in A, in m0 or m1 (both
+    # merged into A), or in z (merged into another profile).
+    letters = "abcdefgh"[:len(parts)]
+    changes = diff_partitions(clusters(letters), _labelled(parts))
+    first = {key(letter): origin for letter, origin in zip(letters, origins, strict=False)}
+    merged = {"m0": "A", "m1": "A", "z": "Z"}
+    minted = (f"new{i}" for i in range(20))
+
+    assigned = assign_profile_ids(changes, current={tuple(sorted(clusters(letters)[0])): "A"}, age={"A": 0},
+                                  new_id=lambda: next(minted), origins=first, merged=merged)
+
+    news = sorted(assigned.ids, key=lambda c: (-len(c), c[0]))
+    assert assigned.ids[news[0]] == "A"  # the largest part keeps the id
+    assert len(set(assigned.ids.values())) == len(news)
+
+    def held(profile: str, part: Cluster) -> int:
+        return sum(first[k] == profile for k in part)
+
+    # The part first in order among those holding most of an id's records is its home.
+    homes = {m: max(news, key=lambda part, m=m: held(m, part)) for m in ("m0", "m1") if held(m, tuple(first))}
+    expected = []
+    for part in news[1:]:  # each part split off takes the id it is home to with most records in it, or a new one
+        mine = sorted((-held(m, part), m) for m, home in homes.items() if home == part)
+        if mine:
+            expected.append(mine[0][1])
+        assert assigned.ids[part] == mine[0][1] if mine else assigned.ids[part].startswith("new")
+    assert sorted(assigned.revived) == sorted(expected)
