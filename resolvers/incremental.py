@@ -231,6 +231,7 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         news = sorted(change.after, key=lambda c: (-len(c), c[0]))
         taken: set[str] = set()
         minted: set[str] = set()
+        parents: dict[str, str] = {}  # the old profile whose split announces a new id holding old records
         homes = _homes(news, olds=[current[old] for old in olds], origins=origins, merged=merged) if merged else {}
         for cluster in news:
             # The old profile giving this cluster most of its records keeps its id, if still free.
@@ -247,6 +248,11 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 minted.add(ids[cluster])
                 if back is not None:
                     revived.append(back)
+                    parents[back] = merged[back]
+                elif split_from:
+                    # Parts of several profiles: the one giving it most records (ties: survivor order).
+                    parents[ids[cluster]] = current[max((old for old in olds if set(old) & set(cluster)),
+                                                        key=lambda old: len(set(old) & set(cluster)))]
             taken.add(ids[cluster])
         # A new id holding records of an old profile is announced by that profile's split (its
         # new_ids); one holding only records new to profiles, as created. Every id is announced once.
@@ -260,8 +266,9 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 merged_into[profile] = ids[target]
                 continue
             # Split off: the parts given new ids. Records that moved to another old profile's id
-            # are no split: both profiles are updated.
-            new_homes = sorted(ids[c] for c in news if set(old) & set(c) and ids[c] in minted)
+            # are no split: both profiles are updated. A part taking records of several profiles
+            # is announced by one of them (``parents``), so that no id is announced twice.
+            new_homes = sorted(ids[c] for c in news if parents.get(ids[c]) == profile)
             if new_homes:
                 events.append(ProfileEvent("profile.split", profile, tuple(new_homes)))
         for cluster in news:

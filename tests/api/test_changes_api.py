@@ -123,6 +123,31 @@ def test_a_split_names_the_old_id_and_the_new_ids(client: TestClient) -> None:
     assert client.get(f"/v1/profiles/{new_id}").json()["record_count"] == 1
 
 
+def test_a_profile_made_of_records_leaving_two_profiles_is_announced_once(client: TestClient) -> None:
+    for key in ("crm/a1", "crm/a2", "sms/x"):
+        put(client, key, person(email="giulia.bianchi@gmail.com"))
+    for key in ("crm/d1", "crm/d2", "sms/y"):
+        put(client, key, person("Marco", "Rossi", email="marco.rossi@gmail.com"))
+    giulia, marco = (client.get(f"/v1/records/{key}").json()["profile_id"] for key in ("crm/a1", "crm/d1"))
+    seq = last_seq(client)
+
+    # x and y become one other person, who shares none of their old identifiers (helper-7).
+    response = client.post("/v1/records/batch", json={"records": [
+        {**person("Anna", "Verdi", phone="+39 348 111 2222"), "source": "sms", "source_record_id": record_id}
+        for record_id in ("x", "y")]})
+
+    assert response.status_code == 200
+    anna = client.get("/v1/records/sms/x").json()["profile_id"]
+    assert anna == client.get("/v1/records/sms/y").json()["profile_id"]
+    assert anna not in (giulia, marco)
+    announced = [(e["type"], e["profile_id"], e["payload"].get("new_ids")) for e in feed(client, after=seq)]
+    splits = [entry for entry in announced if entry[0] == "profile.split"]
+    assert len(splits) == 1  # by one of the profiles the records left, not by both
+    assert splits[0][1] in (giulia, marco)
+    assert splits[0][2] == [anna]
+    assert ("profile.updated", ({giulia, marco} - {splits[0][1]}).pop(), None) in announced
+
+
 def test_erasing_the_last_record_of_a_profile_announces_it_as_erased(client: TestClient) -> None:
     erased = put(client, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
     seq = last_seq(client)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolvers.engine import Resolution, resolve
@@ -208,6 +208,11 @@ def _labelled(labels: list[int | None]) -> list[list[RecordKey]]:
     return list(found.values())
 
 
+# {a, b, e} and {c, d, f} each keep two records and give one to a new {e, f}: announced once (helper-7).
+@example(labels=[(0, 0), (0, 0), (1, 1), (1, 1), (0, 2), (1, 2)], origins=[None] * 8, targets=[0, 0, 0])
+# The same, e having been first stored in m0, merged into {a, b, e}: {e, f} takes m0 back, announced once.
+@example(labels=[(0, 0), (0, 0), (1, 1), (1, 1), (0, 2), (1, 2)], origins=[*[None] * 4, "m0", None, None, None],
+         targets=[0, 0, 0])
 @given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8),
        origins=st.lists(st.none() | st.sampled_from(["m0", "m1", "m2"]), min_size=8, max_size=8),
        targets=st.lists(st.integers(0, 2), min_size=3, max_size=3))
