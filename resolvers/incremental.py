@@ -190,8 +190,8 @@ def _revived(cluster: Cluster, *, homes: Mapping[str, tuple[Cluster, int]], spli
              merged: Mapping[str, str], taken: set[str]) -> str | None:
     """Return the merged-away id that ``cluster``, split off a profile in ``split_from``, takes back; None if none.
 
-    It is one that was merged into that profile and whose first records the cluster holds more of
-    than any other does (``_homes``); of several, the one with most records in it (ties: the smallest id).
+    It is one that was merged into that profile and whose first records no other cluster holds more
+    of (ties as in ``_homes``); of several, the one with most records in it (ties: the smallest id).
     """
     held = [(-count, origin) for origin, (home, count) in homes.items()
             if home == cluster and merged[origin] in split_from and origin not in taken]
@@ -209,7 +209,7 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
     clusters to their ids, ``age`` orders ids by creation (smaller is older), ``new_id`` mints ids.
 
     A part split off takes back, rather than a new id, an id that was merged into the profile it
-    left and whose records it holds again (``_revived``): once the record that bridged two people
+    left and whose first records it holds most of (``_revived``): once the record that bridged two people
     is erased, the id a service stored for the second one names that person again, not the first.
     ``origins`` gives the first profile id of stored records and ``merged`` the live id each
     merged-away id among them answers; without them every part split off gets a new id.
