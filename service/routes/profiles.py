@@ -29,7 +29,12 @@ router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 
 ProfileIdPath = Annotated[str, Path(min_length=1, max_length=40)]
 _REDIRECT: dict[int | str, dict[str, Any]] = {
-    308: {"description": "The id was merged into another profile: follow Location to the live one."},
+    308: {"description": "The id was merged into another profile: follow Location to the live one.",
+          "headers": {
+              "Location": {"description": "/v1/profiles/{live id}", "schema": {"type": "string"}},
+              "Cache-Control": {"description": "no-store: where the id points can change (it may be merged on, "
+                                               "or answer itself again after a split)", "schema": {"type": "string"}},
+          }},
 }
 
 
@@ -73,7 +78,9 @@ def get_profile(profile_id: ProfileIdPath, engine: EngineDep, _: ReadKey) -> Res
     with Session(engine) as session:
         profile = queries.get_profile(session, profile_id=profile_id)
     if profile.id != profile_id:
-        return RedirectResponse(f"/v1/profiles/{profile.id}", status_code=308)
+        # Not to be cached: where a merged-away id points changes when its target merges on, and
+        # the id answers itself again once a split gives it back (a 308 is cacheable by default).
+        return RedirectResponse(f"/v1/profiles/{profile.id}", status_code=308, headers={"Cache-Control": "no-store"})
     return Response(profile.golden, media_type="application/json")  # stored as the public JSON, see above
 
 

@@ -74,6 +74,7 @@ def test_a_merged_away_id_answers_308_pointing_at_the_live_profile(client: TestC
 
     assert response.status_code == 308
     assert response.headers["location"] == f"/v1/profiles/{survivor}"
+    assert response.headers["cache-control"] == "no-store"  # it may point elsewhere, or answer itself, later
     assert followed.status_code == 200
     assert followed.json()["profile_id"] == survivor
 
