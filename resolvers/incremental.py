@@ -205,13 +205,14 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
 
     A merge keeps the id of the largest old profile (ties: the oldest, then the smallest id) and the
     others answer "merged into" it; a split keeps the id on the part with the most records (ties:
-    the part with the smallest record key) and gives the other parts new ids. ``current`` maps old
-    clusters to their ids, ``age`` orders ids by creation (smaller is older), ``new_id`` mints ids.
+    the part with more records first stored in that profile, then the one with the smallest record
+    key) and gives the other parts new ids. ``current`` maps old clusters to their ids, ``age``
+    orders ids by creation (smaller is older), ``new_id`` mints ids.
 
     A part split off takes back, rather than a new id, an id that was merged into the profile it
-    left and whose first records it holds most of (``_revived``): once the record that bridged two people
-    is erased, the id a service stored for the second one names that person again, not the first.
-    ``origins`` gives the first profile id of stored records and ``merged`` the live id each
+    left and whose first records it holds most of (``_revived``): once the record that bridged two
+    people is erased, the id a service stored for the second one names that person again, not the
+    first. ``origins`` gives the first profile id of stored records and ``merged`` the live id each
     merged-away id among them answers; without them every part split off gets a new id.
     """
     origins = origins or {}
@@ -228,7 +229,11 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 events.append(ProfileEvent("profile.erased", current[old]))
             continue
         olds = sorted(change.before, key=lambda c: _survivor_order(c, current, age))
-        news = sorted(change.after, key=lambda c: (-len(c), c[0]))
+        # Largest first (it keeps the id); ties: most records still in the profile they were first
+        # stored in, then the smallest record key.
+        before = {key: current[old] for old in olds for key in old}
+        news = sorted(change.after, key=lambda c: (-len(c), -sum(origins.get(k, "") == before.get(k) for k in c),
+                                                   c[0]))
         taken: set[str] = set()
         minted: set[str] = set()
         parents: dict[str, str] = {}  # the old profile whose split announces a new id holding old records

@@ -167,6 +167,21 @@ def test_a_merged_away_id_taken_back_by_a_split_answers_its_own_person_through_l
     assert stored_partition(database_url) == resolved_partition(database_url)
 
 
+def test_two_people_of_one_size_split_apart_again_each_under_their_own_id(client: TestClient) -> None:
+    # b's records sort before a's, so the old tie rule (the smallest record key) gave a's id to b.
+    a = put(client, "web/a1", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    put(client, "web/a2", person(email="giulia.bianchi@gmail.com"))
+    b = put(client, "crm/b1", person(phone="347 123 4567", country="IT"))["profile_id"]
+    put(client, "crm/b2", person(phone="347 123 4567", country="IT"))
+    merged = put(client, "web/bridge", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+    assert merged["changes"] == [{"type": "profile.merged", "profile_id": a, "absorbed": [b]}]
+
+    response = client.delete("/v1/records/web/bridge")
+
+    assert response.json()["changes"] == [{"type": "profile.split", "profile_id": a, "new_ids": [b]}]
+    assert [profile_id_of(client, key) for key in ("web/a1", "web/a2", "crm/b1", "crm/b2")] == [a, a, b, b]
+
+
 def test_erasing_one_record_of_a_profile_removes_its_values_from_the_golden_profile(client: TestClient,
                                                                                     database_url: str) -> None:
     kept = put(client, "crm/a", person(email="giulia.bianchi@gmail.com", observed_at="2024-01-01T00:00:00Z"))

@@ -280,6 +280,10 @@ REVIVALS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str], 
     "two parts split off each take back their own id":
         ("abcdefg", ("abc", "de", "fg"), {"d": "B", "e": "B", "f": "C", "g": "C"}, {"B": "A", "C": "A"},
          {"abc": "A", "de": "B", "fg": "C"}),
+    "of two parts of one size, the one with more records first stored in the profile keeps its id":
+        ("abcd", ("ab", "cd"), {"a": "B", "b": "B"}, {"B": "A"}, {"cd": "A", "ab": "B"}),
+    "so it does when the other part's records came from a profile not merged into it":
+        ("abcd", ("ab", "cd"), {"a": "Y", "b": "Y"}, {"Y": "Z"}, {"cd": "A", "ab": "new0"}),
     "an id held equally by two parts is taken once, by the part first in order":
         ("abcdefgh", ("abcd", "ef", "gh"), dict.fromkeys("efgh", "B"), {"B": "A"},
          {"abcd": "A", "ef": "B", "gh": "new0"}),
@@ -319,8 +323,9 @@ def test_a_split_part_takes_back_exactly_the_merged_away_ids_whose_records_it_ho
     assigned = assign_profile_ids(changes, current={tuple(sorted(clusters(letters)[0])): "A"}, age={"A": 0},
                                   new_id=lambda: next(minted), origins=first, merged=merged)
 
-    news = sorted(assigned.ids, key=lambda c: (-len(c), c[0]))
-    assert assigned.ids[news[0]] == "A"  # the largest part keeps the id
+    # Largest first; ties: most records first stored in A, then the smallest key. The first keeps A.
+    news = sorted(assigned.ids, key=lambda c: (-len(c), -sum(first[k] == "A" for k in c), c[0]))
+    assert assigned.ids[news[0]] == "A"
     assert len(set(assigned.ids.values())) == len(news)
 
     def held(profile: str, part: Cluster) -> int:
