@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from resolvers.blocking import components
 from resolvers.config import ResolverConfig
@@ -158,6 +158,7 @@ class IdAssignment:
     erased: tuple[str, ...]
     events: tuple[ProfileEvent, ...]
     revived: tuple[str, ...] = ()  # merged-away ids live again (``assign_profile_ids``)
+    repointed: dict[str, str] = field(default_factory=dict)  # other merged-away ids, to the id taken back
 
 
 def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str, int]) -> tuple[int, int, str]:
@@ -213,7 +214,10 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
     left and whose first records it holds most of (``_revived``): once the record that bridged two
     people is erased, the id a service stored for the second one names that person again, not the
     first. ``origins`` gives the first profile id of stored records and ``merged`` the live id each
-    merged-away id among them answers; without them every part split off gets a new id.
+    merged-away id among them answers; without them every part split off gets a new id. Any other
+    merged-away id whose first records are mostly in a part that took an id back then points at
+    that part, where its person is (``repointed``; one merged into the id taken back, say, before
+    that one was merged on).
     """
     origins = origins or {}
     merged = merged or {}
@@ -222,6 +226,7 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
     erased: list[str] = []
     events: list[ProfileEvent] = []
     revived: list[str] = []
+    repointed: dict[str, str] = {}
     for change in changes:
         if change.kind == "removed":
             for old in change.before:
@@ -259,6 +264,9 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                     parents[ids[cluster]] = current[max((old for old in olds if set(old) & set(cluster)),
                                                         key=lambda old: len(set(old) & set(cluster)))]
             taken.add(ids[cluster])
+        back_in = {ids[cluster] for cluster in news} & set(revived)
+        repointed |= {origin: ids[home] for origin, (home, _) in homes.items()
+                      if ids[home] in back_in and origin != ids[home]}
         # A new id holding records of an old profile is announced by that profile's split (its
         # new_ids); one holding only records new to profiles, as created. Every id is announced once.
         events.extend(ProfileEvent("profile.created", ids[cluster]) for cluster in news
@@ -284,4 +292,4 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
             elif change.kind in ("changed", "rearranged") and ids[cluster] in {current[o] for o in olds}:
                 events.append(ProfileEvent("profile.updated", ids[cluster]))
     return IdAssignment(ids=ids, merged_into=merged_into, erased=tuple(erased), events=tuple(events),
-                        revived=tuple(revived))
+                        revived=tuple(revived), repointed=repointed)

@@ -340,7 +340,8 @@ def _write_profiles(session: Session, *, resolution: Resolution, changes: Sequen
         else:
             inserts.append({**values, "created_at": now})
     retired: list[tuple[str, str, str | None]] = [
-        (profile_id, "merged", survivor) for profile_id, survivor in assignment.merged_into.items()]
+        (profile_id, "merged", survivor) for profile_id, survivor in (assignment.merged_into
+                                                                      | assignment.repointed).items()]
     retired += [(profile_id, "erased", None) for profile_id in assignment.erased]
     updates += [{"id": profile_id, "status": status, "merged_into": survivor, "golden": "{}", "record_count": 0,
                  "updated_at": now} for profile_id, status, survivor in retired]

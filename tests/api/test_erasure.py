@@ -182,6 +182,26 @@ def test_two_people_of_one_size_split_apart_again_each_under_their_own_id(client
     assert [profile_id_of(client, key) for key in ("web/a1", "web/a2", "crm/b1", "crm/b2")] == [a, a, b, b]
 
 
+def test_an_id_merged_into_one_taken_back_later_points_at_it_again(client: TestClient) -> None:
+    linkedin = "https://www.linkedin.com/in/giulia-bianchi-vetro"
+    b = put(client, "crm/b1", person(phone="347 123 4567", country="IT"))["profile_id"]
+    put(client, "crm/b2", person(phone="347 123 4567", country="IT"))
+    c = put(client, "sms/c", person(linkedin_url=linkedin))["profile_id"]
+    put(client, "web/bc", person(phone="+393471234567", linkedin_url=linkedin))
+    a = put(client, "web/a1", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    for n in range(2, 6):
+        put(client, f"web/a{n}", person(email="giulia.bianchi@gmail.com"))
+    assert profile_id_of(client, "sms/c") == b, "precondition: c merged into b"
+    put(client, "web/bridge", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+    assert client.get(f"/v1/profiles/{c}", follow_redirects=False).headers["location"] == f"/v1/profiles/{a}"
+
+    client.delete("/v1/records/web/bridge")
+
+    assert [profile_id_of(client, key) for key in ("web/a1", "crm/b1", "sms/c")] == [a, b, b]
+    response = client.get(f"/v1/profiles/{c}", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (308, f"/v1/profiles/{b}")
+
+
 def test_erasing_one_record_of_a_profile_removes_its_values_from_the_golden_profile(client: TestClient,
                                                                                     database_url: str) -> None:
     kept = put(client, "crm/a", person(email="giulia.bianchi@gmail.com", observed_at="2024-01-01T00:00:00Z"))

@@ -290,6 +290,30 @@ REVIVALS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str], 
 }
 
 
+# (first profile of the records d, e, f; where the merged-away ids point) -> the ids pointed elsewhere
+REPOINTS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
+    "an id whose records went with the part that took an id back points at it":
+        ({"d": "B", "e": "B", "f": "C"}, {"B": "A", "C": "A"}, {"C": "B"}),
+    "one whose records stayed with the profile keeps pointing at it":
+        ({"d": "B", "e": "B", "a": "C", "b": "C"}, {"B": "A", "C": "A"}, {}),
+    "one whose records went to a part with a new id keeps pointing where it was merged":
+        ({"f": "C"}, {"C": "A"}, {}),
+}
+
+
+@pytest.mark.parametrize(("origins", "merged", "expected"), REPOINTS.values(), ids=REPOINTS.keys())
+def test_other_merged_away_ids_point_at_the_part_that_took_an_id_back_when_their_records_are_there(
+        origins: dict[str, str], merged: dict[str, str], expected: dict[str, str]) -> None:
+    changes = diff_partitions(clusters("abcdef"), clusters("abc", "def"))
+    first = {key(letter): origins.get(letter, "A") for letter in "abcdef"}
+
+    assigned = assign_profile_ids(changes, current={tuple(sorted(clusters("abcdef")[0])): "A"}, age={"A": 0},
+                                  new_id=lambda: "new0", origins=first, merged=merged)
+
+    assert assigned.repointed == expected
+    assert assigned.merged_into == {}  # nothing retired: A and the part split off are both live
+
+
 @pytest.mark.parametrize(("before", "after", "origins", "merged", "expected"), REVIVALS.values(), ids=REVIVALS.keys())
 def test_a_part_split_off_takes_back_the_merged_away_id_whose_records_it_holds(
         before: str, after: tuple[str, ...], origins: dict[str, str], merged: dict[str, str],
@@ -340,3 +364,6 @@ def test_a_split_part_takes_back_exactly_the_merged_away_ids_whose_records_it_ho
             expected.append(mine[0][1])
         assert assigned.ids[part] == mine[0][1] if mine else assigned.ids[part].startswith("new")
     assert sorted(assigned.revived) == sorted(expected)
+    # Any other of them whose home took an id back points at it.
+    assert assigned.repointed == {m: assigned.ids[home] for m, home in homes.items()
+                                  if assigned.ids[home] in expected and assigned.ids[home] != m}
