@@ -167,6 +167,11 @@ def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str
     return (-len(cluster), age.get(profile, 0), profile)
 
 
+def _native(cluster: Cluster, *, before: Mapping[RecordKey, str], origins: Mapping[RecordKey, str]) -> int:
+    """Return how many records of ``cluster`` were in the profile they were first stored in (``before``)."""
+    return sum(origins.get(key) == before.get(key, "") for key in cluster) if origins else 0
+
+
 def _homes(news: Sequence[Cluster], *, olds: Iterable[str], origins: Mapping[RecordKey, str],
            merged: Mapping[str, str]) -> dict[str, tuple[Cluster, int]]:
     """Return, for each id merged into one of ``olds``, the cluster of ``news`` holding most of its first records.
@@ -236,9 +241,8 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         olds = sorted(change.before, key=lambda c: _survivor_order(c, current, age))
         # Largest first (it keeps the id); ties: most records still in the profile they were first
         # stored in, then the smallest record key.
-        before = {key: current[old] for old in olds for key in old}
-        news = sorted(change.after, key=lambda c: (-len(c), -sum(origins.get(k, "") == before.get(k) for k in c),
-                                                   c[0]))
+        before = {key: current[old] for old in olds for key in old} if origins else {}
+        news = sorted(change.after, key=lambda c: (-len(c), -_native(c, before=before, origins=origins), c[0]))
         taken: set[str] = set()
         minted: set[str] = set()
         parents: dict[str, str] = {}  # the old profile whose split announces a new id holding old records
