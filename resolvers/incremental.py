@@ -14,7 +14,7 @@ split, or rearranged when clusters both merged and split at once).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -167,16 +167,12 @@ def _survivor_order(cluster: Cluster, current: dict[Cluster, str], age: dict[str
     return (-len(cluster), age.get(profile, 0), profile)
 
 
-def _native(cluster: Cluster, *, before: Mapping[RecordKey, str], origins: Mapping[RecordKey, str]) -> int:
-    """Return how many records of ``cluster`` were in the profile they were first stored in (``before``)."""
-    return sum(origins.get(key) == before.get(key, "") for key in cluster) if origins else 0
-
-
 def _homes(news: Sequence[Cluster], *, olds: Iterable[str], origins: Mapping[RecordKey, str],
-           merged: Mapping[str, str]) -> dict[str, tuple[Cluster, int]]:
+           merged: Mapping[str, str]) -> dict[str, tuple[int, int]]:
     """Return, for each id merged into one of ``olds``, the cluster of ``news`` holding most of its first records.
 
-    With how many it holds; ties go to the cluster first in ``news`` (the larger one, as it is sorted).
+    As ``(its index in news, how many it holds)``; ties go to the cluster first in ``news`` (the
+    larger one, as it is sorted).
     """
     olds = set(olds)
     held: dict[str, Counter[int]] = {}
@@ -185,22 +181,19 @@ def _homes(news: Sequence[Cluster], *, olds: Iterable[str], origins: Mapping[Rec
             origin = origins.get(key)
             if origin is not None and merged.get(origin) in olds:
                 held.setdefault(origin, Counter())[index] += 1
-    homes: dict[str, tuple[Cluster, int]] = {}
-    for origin, counts in held.items():
-        index = min(counts, key=lambda i: (-counts[i], i))
-        homes[origin] = (news[index], counts[index])
-    return homes
+    return {origin: min(((i, n) for i, n in counts.items()), key=lambda item: (-item[1], item[0]))
+            for origin, counts in held.items()}
 
 
-def _revived(cluster: Cluster, *, homes: Mapping[str, tuple[Cluster, int]], split_from: set[str],
-             merged: Mapping[str, str], taken: set[str]) -> str | None:
-    """Return the merged-away id that ``cluster``, split off a profile in ``split_from``, takes back; None if none.
+def _revived(homed: Sequence[tuple[int, str]], *, split_from: set[str], merged: Mapping[str, str],
+             taken: set[str]) -> str | None:
+    """Return the merged-away id that a cluster split off a profile in ``split_from`` takes back; None if none.
 
-    It is one that was merged into that profile and whose first records no other cluster holds more
-    of (ties as in ``_homes``); of several, the one with most records in it (ties: the smallest id).
+    ``homed`` holds ``(-records, id)`` of the merged-away ids whose first records no other cluster
+    holds more of (``_homes``). The id is one of those merged into that profile; of several, the one
+    with most records in the cluster (ties: the smallest id).
     """
-    held = [(-count, origin) for origin, (home, count) in homes.items()
-            if home == cluster and merged[origin] in split_from and origin not in taken]
+    held = [(count, origin) for count, origin in homed if merged[origin] in split_from and origin not in taken]
     return min(held)[1] if held else None
 
 
@@ -211,9 +204,9 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
 
     A merge keeps the id of the largest old profile (ties: the oldest, then the smallest id) and the
     others answer "merged into" it; a split keeps the id on the part with the most records (ties:
-    the part with more records first stored in that profile, then the one with the smallest record
-    key) and gives the other parts new ids. ``current`` maps old clusters to their ids, ``age``
-    orders ids by creation (smaller is older), ``new_id`` mints ids.
+    where the profile splits alone, the part with more records first stored in it; then the one
+    with the smallest record key) and gives the other parts new ids. ``current`` maps old clusters
+    to their ids, ``age`` orders ids by creation (smaller is older), ``new_id`` mints ids.
 
     A part split off takes back, rather than a new id, an id that was merged into the profile it
     left and whose first records it holds most of (``_revived``): once the record that bridged two
@@ -239,61 +232,72 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                 events.append(ProfileEvent("profile.erased", current[old]))
             continue
         olds = sorted(change.before, key=lambda c: _survivor_order(c, current, age))
-        # Largest first (it keeps the id); ties: most records still in the profile they were first
-        # stored in, then the smallest record key.
-        before = {key: current[old] for old in olds for key in old} if origins else {}
-        news = sorted(change.after, key=lambda c: (-len(c), -_native(c, before=before, origins=origins), c[0]))
+        # Old profiles by their index in survivor order (a cluster's hash reads all its records).
+        old_ids = [current[old] for old in olds]
+        old_set = set(old_ids)
+        old_of = {key: i for i, old in enumerate(olds) for key in old}
+        # How many records each new cluster takes from each old one: counted once, as a profile may
+        # fall apart into thousands of parts.
+        overlaps = {cluster: Counter(old_of[key] for key in cluster if key in old_of) for cluster in change.after}
+        # Largest first (it keeps the id); ties, where one profile splits alone: most records first
+        # stored in it, then the smallest record key.
+        alone = old_ids[0] if len(olds) == 1 and origins else None
+        news = sorted(change.after, key=lambda c: (-len(c), -sum(origins.get(k) == alone for k in c) if alone else 0,
+                                                   c[0]))
         taken: set[str] = set()
         minted: set[str] = set()
         parents: dict[str, str] = {}  # the old profile whose split announces a new id holding old records
-        homes = _homes(news, olds=[current[old] for old in olds], origins=origins, merged=merged) if merged else {}
-        for cluster in news:
-            # The old profile giving this cluster most of its records keeps its id, if still free.
-            candidates = [old for old in olds if current[old] not in taken and set(old) & set(cluster)]
-            best = max(candidates, key=lambda old: (len(set(old) & set(cluster)),
-                                                    [-x for x in _survivor_order(old, current, age)[:2]]),
-                       default=None)
+        homed: dict[int, list[tuple[int, str]]] = defaultdict(list)  # by index in news
+        for origin, (home, count) in (_homes(news, olds=old_ids, origins=origins, merged=merged)
+                                      if merged else {}).items():
+            homed[home].append((-count, origin))
+        for index, cluster in enumerate(news):
+            overlap = overlaps[cluster]
+            # The old profile giving this cluster most of its records keeps its id, if still free
+            # (ties: survivor order).
+            best = max((i for i in overlap if old_ids[i] not in taken), key=lambda i: (overlap[i], -i), default=None)
             if best is not None:
-                ids[cluster] = current[best]
+                ids[cluster] = old_ids[best]
             else:
-                split_from = {current[old] for old in olds if set(old) & set(cluster)}
-                back = _revived(cluster, homes=homes, split_from=split_from, merged=merged, taken=taken)
+                split_from = {old_ids[i] for i in overlap}
+                back = _revived(homed.get(index, []), split_from=split_from, merged=merged, taken=taken)
                 ids[cluster] = new_id() if back is None else back
                 minted.add(ids[cluster])
                 if back is not None:
                     revived.append(back)
                     parents[back] = merged[back]
-                elif split_from:
+                elif overlap:
                     # Parts of several profiles: the one giving it most records (ties: survivor order).
-                    parents[ids[cluster]] = current[max((old for old in olds if set(old) & set(cluster)),
-                                                        key=lambda old: len(set(old) & set(cluster)))]
+                    parents[ids[cluster]] = old_ids[max(overlap, key=lambda i: (overlap[i], -i))]
             taken.add(ids[cluster])
         back_in = {ids[cluster] for cluster in news} & set(revived)
-        repointed |= {origin: ids[home] for origin, (home, _) in homes.items()
-                      if ids[home] in back_in and origin != ids[home]}
+        repointed |= {origin: ids[news[home]] for home, held in homed.items() for _, origin in held
+                      if ids[news[home]] in back_in and origin != ids[news[home]]}
         # A new id holding records of an old profile is announced by that profile's split (its
         # new_ids); one holding only records new to profiles, as created. Every id is announced once.
         events.extend(ProfileEvent("profile.created", ids[cluster]) for cluster in news
-                      if ids[cluster] in minted and not any(set(old) & set(cluster) for old in olds))
-        for old in olds:
-            profile = current[old]
+                      if ids[cluster] in minted and not overlaps[cluster])
+        announced: dict[str, list[str]] = defaultdict(list)
+        for new, parent in parents.items():
+            announced[parent].append(new)
+        for i, profile in enumerate(old_ids):
             if profile not in taken:
                 # Its records moved to others: it answers "merged into" the one holding most of them.
-                target = max((c for c in news if set(old) & set(c)), key=lambda c: len(set(old) & set(c)))
+                target = max((c for c in news if i in overlaps[c]), key=lambda c: overlaps[c][i])
                 merged_into[profile] = ids[target]
                 continue
             # Split off: the parts given new ids. Records that moved to another old profile's id
             # are no split: both profiles are updated. A part taking records of several profiles
             # is announced by one of them (``parents``), so that no id is announced twice.
-            new_homes = sorted(ids[c] for c in news if parents.get(ids[c]) == profile)
+            new_homes = sorted(announced.get(profile, ()))
             if new_homes:
                 events.append(ProfileEvent("profile.split", profile, tuple(new_homes)))
         for cluster in news:
             absorbed = tuple(sorted(p for p, target in merged_into.items() if target == ids[cluster]
-                                    and any(current[o] == p for o in olds)))
+                                    and p in old_set))
             if absorbed:
                 events.append(ProfileEvent("profile.merged", ids[cluster], absorbed))
-            elif change.kind in ("changed", "rearranged") and ids[cluster] in {current[o] for o in olds}:
+            elif change.kind in ("changed", "rearranged") and ids[cluster] in old_set:
                 events.append(ProfileEvent("profile.updated", ids[cluster]))
     return IdAssignment(ids=ids, merged_into=merged_into, erased=tuple(erased), events=tuple(events),
                         revived=tuple(revived), repointed=repointed)

@@ -296,8 +296,8 @@ REPOINTS: dict[str, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {
         ({"d": "B", "e": "B", "f": "C"}, {"B": "A", "C": "A"}, {"C": "B"}),
     "one whose records stayed with the profile keeps pointing at it":
         ({"d": "B", "e": "B", "a": "C", "b": "C"}, {"B": "A", "C": "A"}, {}),
-    "one whose records went to a part with a new id keeps pointing where it was merged":
-        ({"f": "C"}, {"C": "A"}, {}),
+    "one merged into another profile than the one split keeps pointing there":
+        ({"f": "C"}, {"C": "Z"}, {}),
 }
 
 
@@ -312,6 +312,23 @@ def test_other_merged_away_ids_point_at_the_part_that_took_an_id_back_when_their
 
     assert assigned.repointed == expected
     assert assigned.merged_into == {}  # nothing retired: A and the part split off are both live
+
+
+def test_records_rearranged_among_several_profiles_break_ties_of_size_by_record_key_not_by_first_profiles() -> None:
+    # helper-8: A = {a1, a2, b1..b5} (b* first stored in B, merged into A) and C = {c1, c2} become
+    # P = {a1, b1, b2, x1, x2} (x* new), Q = {b3, b4, b5, c1, c2} and {a2}. Counting records still in
+    # their first profile would put Q first (c1, c2), give it A's id and retire C; P holds A's own record.
+    a = [key(name) for name in ("a1", "a2", "b1", "b2", "b3", "b4", "b5")]
+    c = [key("c1"), key("c2")]
+    p_part, q_part = [key(n) for n in ("a1", "b1", "b2", "x1", "x2")], [key(n) for n in ("b3", "b4", "b5", "c1", "c2")]
+    changes = diff_partitions([a, c], [p_part, q_part, [key("a2")]])
+    first = {k: "B" if k[1].startswith("b") else "A" for k in a} | dict.fromkeys(c, "C")
+
+    assigned = assign_profile_ids(changes, current={tuple(sorted(a)): "A", tuple(sorted(c)): "C"},
+                                  age={"A": 0, "C": 1}, new_id=lambda: "new0", origins=first, merged={"B": "A"})
+
+    assert [assigned.ids[tuple(sorted(part))] for part in (p_part, q_part, [key("a2")])] == ["A", "C", "new0"]
+    assert assigned.merged_into == {}
 
 
 @pytest.mark.parametrize(("before", "after", "origins", "merged", "expected"), REVIVALS.values(), ids=REVIVALS.keys())
