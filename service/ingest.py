@@ -358,20 +358,18 @@ RecordWriter = Callable[[Mapping[RecordKey, str]], list[RecordOutcome]]
 
 def _assign_ids(session: Session, *, changes: Sequence[ClusterChange], current: dict[Cluster, str],
                 age: dict[str, int], rows: Mapping[RecordKey, store.StoredRecord]) -> IdAssignment:
-    """Give the change's clusters their ids (``assign_profile_ids``) by the records' first profiles where one splits.
+    """Give the change's clusters their ids (``assign_profile_ids``), by the records' first profiles where one splits.
 
-    Where a profile splits, the stored records' first profiles and the merged-away ids among them
-    are read, and the ids assigned again with them (a part may take a merged-away id back, and they
-    break ties of size): splits are rare, and most changes read nothing more.
+    Only a change that splits a profile (or rearranges several) reads the stored records' first
+    profiles and the merged-away ids among them: a part may take one back, and they break ties of
+    size. Splits are rare, and most changes read nothing more.
     """
-    assignment = assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id)
-    if not any(event.type == "profile.split" for event in assignment.events):
-        return assignment
-    first = store.origin_profiles(session, ids=[row.id for row in rows.values()])
-    origins = {key: first[row.id] for key, row in rows.items() if row.id in first}
-    if not origins:
-        return assignment
-    merged = store.merged_targets(session, profile_ids=set(origins.values()) - set(current.values()))
+    origins: dict[RecordKey, str] = {}
+    merged: dict[str, str] = {}
+    if any(change.kind in ("split", "rearranged") for change in changes):
+        first = store.origin_profiles(session, ids=[row.id for row in rows.values()])
+        origins = {key: first[row.id] for key, row in rows.items() if row.id in first}
+        merged = store.merged_targets(session, profile_ids=set(origins.values()) - set(current.values()))
     return assign_profile_ids(changes, current=current, age=age, new_id=_new_profile_id, origins=origins,
                               merged=merged)
 

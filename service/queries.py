@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from resolvers.config import ResolverConfig
 from resolvers.explain import Explanation, explain_cluster
-from resolvers.features import from_wire, wire_from_json
 from resolvers.normalize.company import normalize_company
 from resolvers.normalize.email import normalize_email
 from resolvers.normalize.handles import normalize_handle
@@ -29,7 +28,7 @@ from resolvers.region import change_region
 from service import store
 from service.errors import GoneError, InvalidRequestError, NotFoundError
 from service.schemas import ErrorDetail
-from service.stored_state import DatabaseState
+from service.stored_state import DatabaseState, match_form
 from service.tables import ChangeRow, LinkRow, ProfileRow, RecordRow
 
 __all__ = [
@@ -190,7 +189,7 @@ def find_profiles(session: Session, *, keys: Sequence[LookupKey]) -> Matches:
         del record_ids[MAX_HOLDERS:]
         if lookup_key.uncertain_only:
             record_ids = [record_id for record_id, match in store.match_forms(session, ids=record_ids).items()
-                          if lookup_key.key not in from_wire(wire_from_json(match), index=0).certain_nationals]
+                          if lookup_key.key not in match_form(match).certain_nationals]
         ordered |= dict.fromkeys(sorted(store.profile_ids_of(session, ids=record_ids)))
     goldens: list[str] = []
     candidates = list(ordered)
