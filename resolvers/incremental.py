@@ -185,6 +185,24 @@ def _homes(news: Sequence[Cluster], *, olds: Iterable[str], origins: Mapping[Rec
             for origin, counts in held.items()}
 
 
+def _keepers(news: Sequence[Cluster], overlaps: Mapping[Cluster, Counter[int]]) -> dict[int, int]:
+    """Return the old profile (by survivor order) whose id each part of ``news`` keeps, by the part's index.
+
+    Pairs of an old profile and a part holding some of its records are taken greedily: most of its
+    records first, then the part they make up the larger share of, then survivor order, then the
+    parts' order. Each id goes to one part, each part keeps one id.
+    """
+    pairs = sorted((-held, -held / len(cluster), old, index) for index, cluster in enumerate(news)
+                   for old, held in overlaps[cluster].items())
+    kept: dict[int, int] = {}
+    placed: set[int] = set()
+    for _, _, old, index in pairs:
+        if old not in placed and index not in kept:
+            kept[index] = old
+            placed.add(old)
+    return kept
+
+
 def _revived(homed: Sequence[tuple[int, str]], *, split_from: set[str], merged: Mapping[str, str],
              taken: set[str]) -> str | None:
     """Return the merged-away id that a cluster split off a profile in ``split_from`` takes back; None if none.
@@ -239,8 +257,8 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         # How many records each new cluster takes from each old one: counted once, as a profile may
         # fall apart into thousands of parts.
         overlaps = {cluster: Counter(old_of[key] for key in cluster if key in old_of) for cluster in change.after}
-        # Largest first (it keeps the id); ties, where one profile splits alone: most records first
-        # stored in it, then the smallest record key.
+        # The parts' order, the last tie between them (``_keepers``, ``_homes``): largest first; then,
+        # where one profile splits alone, most records first stored in it; then the smallest record key.
         alone = old_ids[0] if len(olds) == 1 and origins else None
         news = sorted(change.after, key=lambda c: (-len(c), -sum(origins.get(k) == alone for k in c) if alone else 0,
                                                    c[0]))
@@ -251,11 +269,11 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
         for origin, (home, count) in (_homes(news, olds=old_ids, origins=origins, merged=merged)
                                       if merged else {}).items():
             homed[home].append((-count, origin))
+        keepers = _keepers(news, overlaps)
+        taken.update(old_ids[old] for old in keepers.values())
         for index, cluster in enumerate(news):
             overlap = overlaps[cluster]
-            # The old profile giving this cluster most of its records keeps its id, if still free
-            # (ties: survivor order).
-            best = max((i for i in overlap if old_ids[i] not in taken), key=lambda i: (overlap[i], -i), default=None)
+            best = keepers.get(index)
             if best is not None:
                 ids[cluster] = old_ids[best]
             else:
@@ -270,9 +288,6 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
                     # Parts of several profiles: the one giving it most records (ties: survivor order).
                     parents[ids[cluster]] = old_ids[max(overlap, key=lambda i: (overlap[i], -i))]
             taken.add(ids[cluster])
-        back_in = {ids[cluster] for cluster in news} & set(revived)
-        repointed |= {origin: ids[news[home]] for home, held in homed.items() for _, origin in held
-                      if ids[news[home]] in back_in and origin != ids[news[home]]}
         # A new id holding records of an old profile is announced by that profile's split (its
         # new_ids); one holding only records new to profiles, as created. Every id is announced once.
         events.extend(ProfileEvent("profile.created", ids[cluster]) for cluster in news
@@ -292,9 +307,15 @@ def assign_profile_ids(changes: Sequence[ClusterChange], *, current: dict[Cluste
             new_homes = sorted(announced.get(profile, ()))
             if new_homes:
                 events.append(ProfileEvent("profile.split", profile, tuple(new_homes)))
+        # A merged-away id whose first records are mostly in a part it does not answer (one that took
+        # an id back, or another profile's that they moved to) now points at that part: its person.
+        pointed = {origin: ids[news[home]] for home, held in homed.items() for _, origin in held
+                   if ids[news[home]] not in (origin, merged_into.get(merged[origin], merged[origin]))}
+        repointed |= pointed
         for cluster in news:
-            absorbed = tuple(sorted(p for p, target in merged_into.items() if target == ids[cluster]
-                                    and p in old_set))
+            absorbed = tuple(sorted([*(p for p, target in merged_into.items() if target == ids[cluster]
+                                       and p in old_set),
+                                     *(p for p, target in pointed.items() if target == ids[cluster])]))
             if absorbed:
                 events.append(ProfileEvent("profile.merged", ids[cluster], absorbed))
             elif change.kind in ("changed", "rearranged") and ids[cluster] in old_set:

@@ -291,3 +291,25 @@ def test_an_explanation_shows_a_must_link_as_an_override_edge(client: TestClient
         ("crm/a", "sms/b", "override", ["must_link"])]
     # A must-link is a steward's decision, not evidence with a score.
     assert explanation["edges"][0]["score"] is None
+
+
+def test_a_record_moving_to_another_profile_leaves_each_id_with_its_own_person(client: TestClient) -> None:
+    # crm/b1 (first stored as b, merged into a by web/m1) is re-sent with only x1's LinkedIn profile:
+    # it leaves a for x. Its key sorts before a's records, so the old rule (of two parts of one
+    # size, the first by key took the larger profile's id) gave a's id to b1 and x1.
+    linkedin = "https://www.linkedin.com/in/giulia-bianchi-vetro"
+    a = put(client, "web/a1", person(email="giulia.bianchi@gmail.com"))["profile_id"]
+    b = put(client, "crm/b1", person(phone="347 123 4567", country="IT"))["profile_id"]
+    x = put(client, "shop/x1", person(linkedin_url=linkedin))["profile_id"]
+    assert len({a, b, x}) == 3, "precondition: a shared common name alone does not merge"
+    put(client, "web/m1", person(email="giulia.bianchi@gmail.com", phone="+393471234567"))
+    assert profile_id_of(client, "crm/b1") == a, "precondition: b merged into a"
+
+    moved = put(client, "crm/b1", person(linkedin_url=linkedin))
+
+    assert [profile_id_of(client, key) for key in ("web/a1", "web/m1", "crm/b1", "shop/x1")] == [a, a, x, x]
+    # b's person is in x now: its id points there, and the feed says so.
+    response = client.get(f"/v1/profiles/{b}", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (308, f"/v1/profiles/{x}")
+    assert sorted(moved["changes"], key=lambda c: c["profile_id"] != a) == [
+        {"type": "profile.updated", "profile_id": a}, {"type": "profile.merged", "profile_id": x, "absorbed": [b]}]

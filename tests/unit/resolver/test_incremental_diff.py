@@ -213,6 +213,8 @@ def _labelled(labels: list[int | None]) -> list[list[RecordKey]]:
 # The same, e having been first stored in m0, merged into {a, b, e}: {e, f} takes m0 back, announced once.
 @example(labels=[(0, 0), (0, 0), (1, 1), (1, 1), (0, 2), (1, 2)], origins=[*[None] * 4, "m0", None, None, None],
          targets=[0, 0, 0])
+# {c, d, e} gives c to {b}: {d, e} keeps its id, though {b, c} sorts first and is as large.
+@example(labels=[(None, None), (1, 1), (0, 1), (0, 0), (0, 0)], origins=[None] * 8, targets=[0, 0, 0])
 @given(labels=st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 3)), max_size=8),
        origins=st.lists(st.none() | st.sampled_from(["m0", "m1", "m2"]), min_size=8, max_size=8),
        targets=st.lists(st.integers(0, 2), min_size=3, max_size=3))
@@ -238,13 +240,20 @@ def test_every_new_id_is_announced_once_and_a_split_names_only_new_ids(
                     for part in c.after]
             assert 0 < sum(first.get(k) == profile for k in cluster) == max(held)
     new_ids = set(assigned.ids.values()) - set(current.values())
+    # An old id stays with a part holding most of its records: any part holding more keeps another old id.
+    records_of = {profile: set(old) for old, profile in current.items()}
+    for cluster, profile in assigned.ids.items():
+        if profile in records_of:
+            assert all(len(records_of[profile] & set(other)) <= len(records_of[profile] & set(cluster))
+                       for other, other_id in assigned.ids.items() if other_id in new_ids)
     announced = [e.profile_id for e in assigned.events if e.type == "profile.created"]
     announced += [i for e in assigned.events if e.type == "profile.split" for i in e.related]
     assert sorted(announced) == sorted(new_ids)  # each new id once, as created or as a split's part; no old id
     for event in assigned.events:
-        if event.type == "profile.merged":
-            assert set(event.related) <= set(current.values()) - set(assigned.ids.values())
-            assert all(assigned.merged_into[absorbed] == event.profile_id for absorbed in event.related)
+        if event.type == "profile.merged":  # live ids retired, or merged-away ones pointed elsewhere
+            assert set(event.related) <= set(current.values()) - set(assigned.ids.values()) | set(assigned.repointed)
+            assert all((assigned.merged_into | assigned.repointed)[absorbed] == event.profile_id
+                       for absorbed in event.related)
 
 
 def test_records_moving_to_another_profile_are_no_split_of_the_profile_they_left() -> None:
@@ -312,6 +321,9 @@ def test_other_merged_away_ids_point_at_the_part_that_took_an_id_back_when_their
 
     assert assigned.repointed == expected
     assert assigned.merged_into == {}  # nothing retired: A and the part split off are both live
+    # Each is announced as absorbed by the profile it now points at, so that a consumer points it there too.
+    assert sorted((e.profile_id, e.related) for e in assigned.events if e.type == "profile.merged") == sorted(
+        (target, tuple(sorted(m for m, t in expected.items() if t == target))) for target in set(expected.values()))
 
 
 def test_records_rearranged_among_several_profiles_break_ties_of_size_by_record_key_not_by_first_profiles() -> None:
@@ -331,6 +343,47 @@ def test_records_rearranged_among_several_profiles_break_ties_of_size_by_record_
     assert assigned.merged_into == {}
 
 
+# (old profiles by id, the parts after, first profiles of records other than their own profile's,
+# where merged-away ids point) -> (each part's id, the merged-away ids pointed elsewhere). Records
+# x, y, z are new to every profile; ids that no profile keeps are minted: new0, new1, ...
+KEEPERS: dict[str, tuple[dict[str, str], tuple[str, ...], dict[str, str], dict[str, str],
+                         tuple[dict[str, str], dict[str, str]]]] = {
+    "the part holding most of a profile's records keeps its id, though new records make another one larger":
+        ({"A": "abc"}, ("ab", "cxyz"), {}, {}, ({"ab": "A", "cxyz": "new0"}, {})),
+    "a record moving to another profile leaves each id with its own records, whatever their keys":
+        ({"A": "cde", "X": "b"}, ("de", "bc"), {}, {}, ({"de": "A", "bc": "X"}, {})),
+    "of two parts holding as many of a profile's records, the one they make up more of keeps its id":
+        ({"A": "abcd", "X": "ef"}, ("ab", "cdef"), {}, {}, ({"ab": "A", "cdef": "X"}, {})),
+    "a merge keeps the id of the profile with most records":
+        ({"A": "abc", "X": "de"}, ("abcde",), {}, {}, ({"abcde": "A"}, {})),
+    "an id merged into a profile follows its records to another profile":
+        ({"A": "cde", "X": "b"}, ("de", "bc"), {"c": "B"}, {"B": "A"}, ({"de": "A", "bc": "X"}, {"B": "X"})),
+    "an id merged into a profile that merges on is pointed on as that profile is":
+        ({"A": "c", "X": "bde"}, ("bcde",), {"c": "B"}, {"B": "A"}, ({"bcde": "X"}, {})),
+}
+
+
+@pytest.mark.parametrize(("before", "after", "origins", "merged", "expected"), KEEPERS.values(), ids=KEEPERS.keys())
+def test_each_old_id_stays_with_the_part_holding_most_of_its_records(
+        before: dict[str, str], after: tuple[str, ...], origins: dict[str, str], merged: dict[str, str],
+        expected: tuple[dict[str, str], dict[str, str]]) -> None:
+    changes = diff_partitions(clusters(*before.values()), clusters(*after))
+    minted = (f"new{i}" for i in range(10))
+    first = {key(letter): origins.get(letter, profile) for profile, letters in before.items() for letter in letters}
+
+    assigned = assign_profile_ids(changes, current={tuple(sorted(clusters(letters)[0])): profile
+                                                    for profile, letters in before.items()},
+                                  age={profile: i for i, profile in enumerate(before)}, new_id=lambda: next(minted),
+                                  origins=first, merged=merged)
+
+    ids, repointed = expected
+    assert {"".join(letter for _, letter in cluster): profile for cluster, profile in assigned.ids.items()} == ids
+    assert assigned.repointed == repointed
+    pointed_at = {t: tuple(sorted(m for m, target in repointed.items() if target == t)) for t in repointed.values()}
+    assert sorted((e.profile_id, e.related) for e in assigned.events if e.type == "profile.merged") == sorted(
+        [*pointed_at.items(), *((survivor, (absorbed,)) for absorbed, survivor in assigned.merged_into.items())])
+
+
 @pytest.mark.parametrize(("before", "after", "origins", "merged", "expected"), REVIVALS.values(), ids=REVIVALS.keys())
 def test_a_part_split_off_takes_back_the_merged_away_id_whose_records_it_holds(
         before: str, after: tuple[str, ...], origins: dict[str, str], merged: dict[str, str],
@@ -345,7 +398,7 @@ def test_a_part_split_off_takes_back_the_merged_away_id_whose_records_it_holds(
     assert {"".join(letter for _, letter in cluster): profile for cluster, profile in assigned.ids.items()} == expected
     taken_back = sorted(set(expected.values()) & set(merged))
     assert sorted(assigned.revived) == taken_back
-    assert [(e.type, e.profile_id, e.related) for e in assigned.events] == [
+    assert [(e.type, e.profile_id, e.related) for e in assigned.events if e.type != "profile.merged"] == [
         ("profile.split", "A", tuple(sorted(set(expected.values()) - {"A"})))]
 
 
