@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote, unquote_to_bytes
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -34,6 +35,7 @@ __all__ = [
     "WriteKey",
     "refuse_duplicate_keys",
     "refuse_nul_characters",
+    "refuse_undecodable_escapes",
 ]
 
 NUL = "\x00"
@@ -50,6 +52,44 @@ async def refuse_nul_characters(request: Request) -> None:
                for field, value in values if NUL in str(value)]
     if details:
         raise InvalidRequestError("the request holds a NUL character", details)
+
+
+def _utf8(escaped: bytes) -> bool:
+    """Whether percent-escaped URL text decodes to UTF-8."""
+    try:
+        unquote_to_bytes(escaped).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _undecodable(request: Request) -> list[tuple[str, bytes]]:
+    """Return ``(field, text as sent)`` for each path parameter or query value whose escapes are not UTF-8."""
+    found = []
+    template = getattr(request.scope.get("route"), "path", "")
+    # Aligned from the end: the raw path also holds any prefix the app is mounted under.
+    for name, segment in zip(reversed(template.split("/")), reversed(request.scope.get("raw_path", b"").split(b"/")),
+                             strict=False):
+        if not _utf8(segment):
+            found.append((f"path.{name.strip('{}')}" if name.startswith("{") else "path", segment))
+    for pair in request.scope.get("query_string", b"").split(b"&"):
+        name, _, value = pair.replace(b"+", b" ").partition(b"=")
+        if not (_utf8(name) and _utf8(value)):
+            found.append((f"query.{unquote_to_bytes(name).decode('utf-8', 'replace')}", value))
+    return found
+
+
+async def refuse_undecodable_escapes(request: Request) -> None:
+    """Refuse a path or query value whose ``%``-escapes are not UTF-8 (422), such as Latin-1's ``Jos%E9``.
+
+    Starlette decodes them with a replacement character, so ``crm/Jos%E9`` and ``crm/Jos%E8`` would
+    both name the record ``crm/Jos\ufffd``, and each would overwrite or erase the other.
+    """
+    details = [ErrorDetail(field=field, value=quote(unquote_to_bytes(sent), safe="/:@!$'()*,;= "),
+                           reason="a %-escape that is not UTF-8; encode the text as UTF-8 before escaping it")
+               for field, sent in _undecodable(request)]
+    if details:
+        raise InvalidRequestError("the request holds %-escapes that are not UTF-8", details)
 
 
 class _DuplicateKeys(dict[str, Any]):

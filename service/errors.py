@@ -15,6 +15,7 @@ Errors raised by the service's own code::
     ├── NotFoundError              no record, profile or link with that id    → 404 not_found
     ├── GoneError                  the profile was erased                     → 410 gone
     └── InvalidRequestError        a request valid in shape but not in sense  → 422 invalid_request
+        └── ValidationFailedError  a body not matching its schema             → 422 validation_error
 
 Errors of the web framework are mapped too: request validation → 422 ``validation_error`` (or 400
 ``malformed_json``, 415 ``unsupported_media_type``), HTTP errors → their status (404 ``not_found``,
@@ -55,6 +56,8 @@ __all__ = [
     "ThroughlineError",
     "UnauthorizedError",
     "UnsupportedMediaTypeError",
+    "ValidationFailedError",
+    "detail_value",
     "error_response",
     "install_error_handlers",
     "is_json_media_type",
@@ -131,7 +134,11 @@ class InvalidRequestError(ThroughlineError):
         self.details = list(details)
 
 
-# The HTTP edge: each service error's status and stable code.
+class ValidationFailedError(InvalidRequestError):
+    """A body that does not match its schema, found by the service's own validation rather than FastAPI's."""
+
+
+# The HTTP edge: each service error's status and stable code (a subclass before its base).
 _SERVICE_ERRORS: dict[type[ThroughlineError], tuple[int, str]] = {
     NotReadyError: (503, "not_ready"),
     BusyError: (503, "busy"),
@@ -141,6 +148,7 @@ _SERVICE_ERRORS: dict[type[ThroughlineError], tuple[int, str]] = {
     NotFoundError: (404, "not_found"),
     GoneError: (410, "gone"),
     ConflictError: (409, "conflict"),
+    ValidationFailedError: (422, "validation_error"),
     InvalidRequestError: (422, "invalid_request"),
     UnsupportedMediaTypeError: (415, "unsupported_media_type"),
 }
@@ -176,7 +184,7 @@ def error_response(
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
 
 
-def _as_text(value: object) -> str | None:
+def detail_value(value: object) -> str | None:
     """Return ``value`` as text for an error detail, cut to ``MAX_VALUE_CHARS``."""
     if value is None:
         return None
@@ -204,7 +212,7 @@ def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[ErrorDetail]
         field = _field_path(error.get("loc", ()))
         # "missing" and whole-body errors carry the enclosing object as input; never echo a whole body.
         own_input = error.get("type") != "missing" and field != ""
-        value = _as_text(error.get("input")) if own_input else None
+        value = detail_value(error.get("input")) if own_input else None
         details.append(ErrorDetail(field=field, value=value, reason=str(error.get("msg", "invalid"))))
     return details
 

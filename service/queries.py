@@ -19,7 +19,7 @@ from resolvers.normalize.company import normalize_company
 from resolvers.normalize.email import normalize_email
 from resolvers.normalize.handles import normalize_handle
 from resolvers.normalize.linkedin import normalize_linkedin
-from resolvers.normalize.names import normalize_name
+from resolvers.normalize.names import PersonName, normalize_name
 from resolvers.normalize.phone import RegionHints, normalize_phone
 from resolvers.normalize.record import external_id
 from resolvers.normalize.rejection import Rejection
@@ -91,12 +91,29 @@ def _rejected(field: str, value: str, rejection: Rejection) -> InvalidRequestErr
                                                                                 reason=rejection.message)])
 
 
-def _name_keys(name: str, company: str | None) -> list[str]:
+def _name_readings(name: str) -> list[PersonName]:
+    """Return the ways a full name may split into given names and surname: as records' full names are read first.
+
+    A record with its fields apart (``first_name`` "Mary Ann", ``last_name`` "Quistwell") is keyed
+    by both given names, where the full name "Mary Ann Quistwell" reads as Mary + Ann Quistwell; so
+    each cut between two words is read too (not in "Surname, Given", which says where the cut is).
+    """
     person = normalize_name(full_name=name)
     if person is None or not person.first_tokens or not person.last_tokens:
         raise InvalidRequestError("a name lookup needs a given name and a surname",
                                   [ErrorDetail(field="name", value=name, reason="give a full name")])
-    full = [f"{formal}|{token}" for token in person.last_tokens for formal in person.first_groups]
+    words = name.split()
+    cuts = [] if "," in name else [normalize_name(first_name=" ".join(words[:cut]), last_name=" ".join(words[cut:]))
+                                  for cut in range(1, len(words))]
+    return [person, *(reading for reading in cuts if reading is not None)]
+
+
+def _name_keys(name: str, company: str | None) -> list[str]:
+    full = list(dict.fromkeys(f"{formal}|{token}" for person in _name_readings(name)
+                              for token in person.last_tokens for formal in person.first_groups))
+    if not full:
+        raise InvalidRequestError("a name lookup needs a given name written out", [ErrorDetail(
+            field="name", value=name, reason="the given name is an initial, shared by too many people; give it whole")])
     if company is None:
         return [f"n:{key}" for key in full]
     employer = normalize_company(company)

@@ -596,7 +596,7 @@ class KeyIn(BaseModel):
 
     scopes: list[Literal["read", "write", "admin", "metrics"]] = Field(
         min_length=1, max_length=4, description="read, write, admin, metrics (each independent of the others).")
-    name: str = Field("", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
+    name: str = Field("", max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$",
                       description="What the key is for (a system, not a person); no control characters.")
 
 

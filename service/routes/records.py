@@ -15,7 +15,7 @@ from resolvers.records import MAX_RECORD_BYTES
 from service import audit, ingest, queries
 from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, UpsertsDep, WriteKey
-from service.errors import InvalidRequestError, validation_details
+from service.errors import InvalidRequestError, ValidationFailedError, detail_value, validation_details
 from service.metrics import observe_change, observe_issues
 from service.routes.responses import BUSY, ERRORS, WRITE_ERRORS
 from service.schemas import (
@@ -57,11 +57,11 @@ _BATCH_BODY = {"requestBody": {"required": True, "content": {"application/json":
 
 
 def _validate(raw: dict[str, Any]) -> RecordIn:
-    """Validate one record body, or raise ``InvalidRequestError`` with a detail per field."""
+    """Validate one record body, or raise ``ValidationFailedError`` with a detail per field."""
     try:
         return RecordIn.model_validate(raw)
     except ValidationError as error:
-        raise InvalidRequestError("the record failed validation; see details",
+        raise ValidationFailedError("the record failed validation; see details",
                                   validation_details(error.errors())) from None
 
 
@@ -70,7 +70,7 @@ def _with_path(raw: dict[str, Any], source: str, record_id: str) -> dict[str, An
     for field, value in (("source", source), ("source_record_id", record_id)):
         if field in raw and raw[field] != value:
             raise InvalidRequestError("the body names another record than the path", [ErrorDetail(
-                field=field, value=str(raw[field])[:200], reason=f"must equal the path's {field} or be left out")])
+                field=field, value=detail_value(raw[field]), reason=f"must equal the path's {field} or be left out")])
     return {"source": source, "source_record_id": record_id, **raw}
 
 
@@ -102,10 +102,11 @@ def _batch_item(index: int, item: object, config: ResolverConfig) -> ingest.Prep
     try:
         return ingest.prepare(item, _validate(item), config=config)
     except InvalidRequestError as error:
-        # The key is echoed only when it is text: a rejected item may hold anything there.
+        # The key is echoed only when it is text (a rejected item may hold anything there), cut as any echoed value.
         source, record_id = item.get("source"), item.get("source_record_id")
-        return BatchItemResult(index=index, status="rejected", source=source if isinstance(source, str) else None,
-                               source_record_id=record_id if isinstance(record_id, str) else None,
+        return BatchItemResult(index=index, status="rejected",
+                               source=detail_value(source) if isinstance(source, str) else None,
+                               source_record_id=detail_value(record_id) if isinstance(record_id, str) else None,
                                error=ErrorBody(code="validation_error", message=str(error), details=error.details))
 
 

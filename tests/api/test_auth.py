@@ -213,7 +213,8 @@ def test_a_new_key_is_random_prefixed_shown_once_and_stored_only_as_a_hash(clien
 
 
 @pytest.mark.parametrize("body", [{"scopes": []}, {"scopes": ["superuser"]}, {"scopes": ["read"], "extra": 1},
-                                  {"scopes": ["read"], "name": "line\nbreak"}])
+                                  {"scopes": ["read"], "name": "line\nbreak"},
+                                  {"scopes": ["read"], "name": "next\u0085line"}])  # a C1 control character
 def test_a_key_request_with_no_or_unknown_scopes_answers_422(client: TestClient, body: dict[str, object]) -> None:
     response = client.post("/v1/keys", json=body)
 

@@ -110,23 +110,23 @@ BAD_INPUT: list[tuple[str, str, str, dict[str, Any], int, str]] = [
     ("truncated JSON", "PUT", RECORD, {"content": '{"first_name": "Giu', "headers": JSON}, 400, "malformed_json"),
     ("not UTF-8", "PUT", RECORD, {"content": b'{"first_name": "\xff\xfe"}', "headers": JSON}, 400, ""),
     ("not an object", "PUT", RECORD, {"json": ["Giulia"]}, 422, "validation_error"),
-    ("a number for a string", "PUT", RECORD, {"json": {"email": 5}}, 422, "invalid_request"),
-    ("a string for a list", "PUT", RECORD, {"json": {"emails": "giulia@example.com"}}, 422, "invalid_request"),
-    ("an object for a name", "PUT", RECORD, {"json": {"first_name": {"$ne": ""}}}, 422, "invalid_request"),
-    ("an unknown field", "PUT", RECORD, {"json": {"password": "hunter2"}}, 422, "invalid_request"),
-    ("a huge string", "PUT", RECORD, {"json": {"first_name": "G" * 100_000}}, 422, "invalid_request"),
+    ("a number for a string", "PUT", RECORD, {"json": {"email": 5}}, 422, "validation_error"),
+    ("a string for a list", "PUT", RECORD, {"json": {"emails": "giulia@example.com"}}, 422, "validation_error"),
+    ("an object for a name", "PUT", RECORD, {"json": {"first_name": {"$ne": ""}}}, 422, "validation_error"),
+    ("an unknown field", "PUT", RECORD, {"json": {"password": "hunter2"}}, 422, "validation_error"),
+    ("a huge string", "PUT", RECORD, {"json": {"first_name": "G" * 100_000}}, 422, "validation_error"),
     ("too many emails", "PUT", RECORD, {"json": {"emails": [f"g{i}@example.com" for i in range(21)]}}, 422,
-     "invalid_request"),
-    ("huge attributes", "PUT", RECORD, {"json": {"attributes": {"blob": "x" * 20_000}}}, 422, "invalid_request"),
+     "validation_error"),
+    ("huge attributes", "PUT", RECORD, {"json": {"attributes": {"blob": "x" * 20_000}}}, 422, "validation_error"),
     ("a body over the record limit", "PUT", RECORD, {"json": {"attributes": {"blob": "x" * 300_000}}}, 413,
      "payload_too_large"),
     ("control characters in a record id", "PUT", "/v1/records/crm/a%01b%1b[2J", {"json": {}}, 422,
-     "invalid_request"),
+     "validation_error"),
     ("a NUL byte in a source", "PUT", "/v1/records/cr%00m/h-1", {"json": {}}, 422, "invalid_request"),
     ("a lone surrogate", "PUT", RECORD, {"content": '{"first_name": "\\ud800"}', "headers": JSON}, 422,
-     "invalid_request"),
-    ("NaN", "PUT", RECORD, {"content": '{"attributes": {"score": NaN}}', "headers": JSON}, 422, "invalid_request"),
-    ("attributes nested 9 deep", "PUT", RECORD, {"content": _deep(9), "headers": JSON}, 422, "invalid_request"),
+     "validation_error"),
+    ("NaN", "PUT", RECORD, {"content": '{"attributes": {"score": NaN}}', "headers": JSON}, 422, "validation_error"),
+    ("attributes nested 9 deep", "PUT", RECORD, {"content": _deep(9), "headers": JSON}, 422, "validation_error"),
     ("JSON nested 20,000 deep", "PUT", RECORD, {"content": _deep(20_000), "headers": JSON}, 400, "bad_request"),
     ("a duplicate key", "PUT", RECORD, {"content": '{"email": "a@example.com", "email": "b@example.com"}',
                                         "headers": JSON}, 422, "invalid_request"),
@@ -200,3 +200,27 @@ def test_a_batch_item_whose_key_is_not_text_is_rejected_on_its_own(client: TestC
     rejected, created = response.json()["results"]
     assert (rejected["status"], rejected["source"], rejected["source_record_id"]) == ("rejected", None, None)
     assert created["status"] == "created"
+
+
+@pytest.mark.parametrize(("method", "path", "field", "value"), [
+    ("PUT", "/v1/records/crm/Jos%E9", "path.source_record_id", "Jos%E9"),
+    ("GET", "/v1/records/crm/Jos%E8", "path.source_record_id", "Jos%E8"),
+    ("DELETE", "/v1/records/cr%FFm/1", "path.source", "cr%FFm"),
+    ("GET", "/v1/profiles/p%ED%A0%80", "path.profile_id", "p%ED%A0%80"),  # an escaped lone surrogate
+    ("GET", "/v1/profiles?email=giulia%E9%40gmail.com", "query.email", "giulia%E9@gmail.com"),
+])
+def test_escapes_that_are_not_utf8_are_refused_not_read_as_replacement_characters(
+        client: TestClient, method: str, path: str, field: str, value: str) -> None:
+    # Read with replacement characters, crm/Jos%E9 and crm/Jos%E8 were one record, each overwriting the other.
+    response = client.request(method, path, json=person() if method == "PUT" else None)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert [(d["field"], d["value"]) for d in response.json()["error"]["details"]] == [(field, value)]
+    assert client.get("/v1/records/crm/Jos%EF%BF%BD").status_code == 404  # nothing stored as Jos\ufffd
+
+
+def test_a_utf8_escape_in_a_record_id_round_trips(client: TestClient) -> None:
+    put(client, "crm/Jos%C3%A9", person())
+
+    assert client.get("/v1/records/crm/Jos%C3%A9").json()["source_record_id"] == "José"

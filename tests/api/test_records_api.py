@@ -114,6 +114,8 @@ def test_the_body_may_leave_out_the_key_the_path_gives(client: TestClient, omitt
     ({"source": "web"}, "source", "web"),
     ({"source_record_id": "c-2"}, "source_record_id", "c-2"),
     ({"source": "crm", "source_record_id": "C-1"}, "source_record_id", "C-1"),
+    ({"source_record_id": None}, "source_record_id", None),  # as JSON, not as Python's "None"
+    ({"source": {"name": "crm"}}, "source", '{"name": "crm"}'),
 ])
 def test_a_body_naming_another_record_than_the_path_is_refused(client: TestClient, body: dict[str, Any],
                                                                 field: str, value: str) -> None:
@@ -157,6 +159,7 @@ def test_an_invalid_field_is_refused_with_its_field_value_and_reason(client: Tes
     response = client.put("/v1/records/crm/c-1", json=body)
 
     assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_error"
     details = response.json()["error"]["details"]
     assert [d["field"] for d in details] == [field]
     assert details[0]["value"] is not None
@@ -275,6 +278,15 @@ def test_one_bad_item_does_not_fail_the_others(client: TestClient) -> None:
     assert client.get("/v1/records/sms/ok-2").json()["profile_id"] == results[5]["profile_id"]
     assert client.get("/v1/records/crm/bad-1").status_code == 404
     assert client.get("/v1/records/crm/bad-2").status_code == 404
+
+
+def test_a_rejected_batch_item_echoes_its_key_cut_as_any_echoed_value(client: TestClient) -> None:
+    response = client.post("/v1/records/batch", json={"records": [
+        {"source": "crm", "source_record_id": "x" * 300, "first_name": 5}]})
+
+    (result,) = response.json()["results"]
+    assert result["status"] == "rejected"
+    assert result["source_record_id"] == "x" * 199 + "…"
 
 
 def test_a_batch_of_more_than_1000_records_is_refused_whole(client: TestClient) -> None:
