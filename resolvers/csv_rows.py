@@ -197,9 +197,9 @@ def _next_cells(source: _RowLines, reader: Iterator[list[str]], *, delimiter: st
             if cells is None:  # strict reading failed on the line, lenient reading would go on past it
                 return first, f"the row cannot be read as CSV: {rules}, and leaves a quoted cell open at its line's end"
         if cells is not None and (columns is None or len(cells) <= columns):
-            if cells:
+            if len(source.row) > 1 or any(cell.strip() for cell in cells):
                 return first, cells
-            continue
+            continue  # a blank line, or one of blank cells (",,,": a spreadsheet's empty row)
         if len(source.row) == 1 and not source.ran_out:
             return first, "the row has more cells than the header has columns"
         if cells is not None:
@@ -215,7 +215,8 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     """Yield ``(line number, record body)`` for each row of a CSV's ``lines``, or an error row (see the module doc).
 
     The header (the first row) names the columns; its first line says the delimiter
-    (``records.csv_delimiter``). A short row's missing cells are left out, blank lines are skipped.
+    (``records.csv_delimiter``). A short row's missing cells are left out; blank lines, and lines of
+    blank cells only (``,,,`` or spaces), are skipped, before the header too.
     A line that raised ``LineTooLongError`` is an error row with the reason ``too_long``. A header
     that cannot be read, or names a column twice, raises ``CsvHeaderError``: no row can be read
     without it.
@@ -226,7 +227,7 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     csv.field_size_limit(_NO_CELL_CAP)
     source = _RowLines(lines)
     leading: list[tuple[int, str]] = []  # the blank lines before the header, and its first line
-    while not leading or not leading[-1][1].strip("\r\n"):
+    while not leading or not leading[-1][1].strip():
         line = next(lines, None)  # a LineTooLongError here propagates
         if line is None:
             return

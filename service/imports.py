@@ -66,7 +66,7 @@ from service.progress import ApplyProgressFile, remove_apply_progress
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_spool"]
+           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_orphan_spools", "remove_spool"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,7 @@ class JobSettings:
     workers: int = 1
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
+    orphan_seconds: float = 3600.0  # a spooled body no job names, unwritten this long, is deleted (an upload cut off)
     apply_cache_mib: int = 64
     max_line_bytes: int = MAX_RECORD_BYTES  # a longer line is rejected unread (``read_rows``)
 
@@ -155,6 +156,34 @@ def remove_spool(spool: Path) -> None:
     """Delete a job's spooled body (every line sent) and its applying progress file, once the job needs them no more."""
     spool.unlink(missing_ok=True)
     remove_apply_progress(spool)
+
+
+def remove_orphan_spools(engine: Engine, *, spool_dir: Path, idle_seconds: float) -> list[Path]:
+    """Delete the spooled bodies no job names that nothing has written for ``idle_seconds``; return them.
+
+    An upload cut off by a crash of its server leaves its body (every line sent, personal values
+    included) with no job: nothing else would ever delete it. One being uploaded now has no job
+    yet either, but it is being written.
+    """
+    cutoff = time.time() - idle_seconds
+    idle = {path.stem: path for path in spool_dir.glob("imp_*.body") if _modified(path) < cutoff}
+    if not idle:
+        return []
+    with Session(engine) as session:
+        known = set(session.scalars(select(ImportRow.id).where(col(ImportRow.id).in_(list(idle)))))
+    orphans = [path for stem, path in idle.items() if stem not in known]
+    for path in orphans:
+        remove_spool(path)
+        log.warning("deleted the spooled body of an upload that never became a job: %s", path.name)
+    return orphans
+
+
+def _modified(path: Path) -> float:
+    """Return when a file was last written; infinity for one gone meanwhile (never old)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")
 
 
 def new_spool_path(spool_dir: Path) -> Path:
@@ -427,12 +456,17 @@ class ImportRunner:
         _LIVE_RUNNERS.discard(self._runner_id)
 
     def _loop(self) -> None:
+        swept = 0.0
         while not self._stop.is_set():
             try:
                 job_id = self.claim()
                 if job_id is not None:
                     self.run(job_id)
                     continue
+                if time.monotonic() - swept > self.settings.orphan_seconds / 10:
+                    swept = time.monotonic()
+                    remove_orphan_spools(self.engine, spool_dir=self.settings.spool_dir,
+                                         idle_seconds=self.settings.orphan_seconds)
             except Exception:  # keep the runner alive; the job itself records its failure
                 log.exception("import runner error")
             self._wake.wait(self.settings.poll_seconds)
@@ -485,8 +519,10 @@ class ImportRunner:
                 return
             spool, fmt, encoding, resume, phase = Path(job.spool), job.format, job.encoding, job.resume_line, job.phase
         if phase == "staging" and not spool.exists():
+            # What was staged is dropped with the failed job: none of the file was applied.
             self._finish(job_id, spool=spool, state="failed",
-                         message=f"the spooled body is gone; re-send the lines after line {resume}")
+                         message=f"the spooled body is gone (lost after line {resume} was read); none of its lines "
+                                 "was applied: send the whole file again")
             return
         try:
             finished = self._process(job_id, spool=spool, fmt=fmt, encoding=encoding, resume=resume, phase=phase)
@@ -661,8 +697,12 @@ class ImportRunner:
                                        batch_records=self.settings.chunk_lines, resolve_all=resolve_all,
                                        on_progress=on_progress)
         counts.update(f"records_{record.status}" for record in change.records)
-        counts.update({"profiles_created": sum(e.type == "profile.created" for e in change.events),
-                       "profiles_merged": sum(e.type == "profile.merged" for e in change.events)})
+        # Profiles by id, as a consumer of the feed sees them: new ids (created, or among a split's
+        # new_ids), and ids absorbed into another profile.
+        events = change.events
+        counts.update({"profiles_created": sum(e.type == "profile.created" for e in events)
+                       + sum(len(e.related) for e in events if e.type == "profile.split"),
+                       "profiles_merged": sum(len(e.related) for e in events if e.type == "profile.merged")})
         self._save(session, job, counts)
 
     def _finish(self, job_id: str, *, spool: Path, state: str, message: str | None) -> None:

@@ -652,8 +652,10 @@ class ImportCounts(_Public):
     records_created: int
     records_updated: int
     records_unchanged: int = Field(description="Records whose content was already stored (re-imports).")
-    profiles_created: int
-    profiles_merged: int
+    profiles_created: int = Field(description="Profile ids the job made live: created, or split off from a profile "
+                                              "(a merged-away id taken back included).")
+    profiles_merged: int = Field(description="Profile ids the job merged into another (an id merged away earlier "
+                                             "that now points at another profile included).")
     bytes_read: int = Field(description="Bytes of the body (as sent, so compressed if gzip) read so far.")
 
 

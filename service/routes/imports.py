@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
@@ -14,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
+from resolvers.csv_rows import csv_encoding
 from resolvers.json_lines import json_line
 from service import audit, imports, ingest
 from service.body_limit import BodyTooLargeError
@@ -46,12 +48,42 @@ _BODY = {"requestBody": {"required": True, "description": (
                 for media in ("application/x-ndjson", "text/csv")}}}
 _POST_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The body is larger than THROUGHLINE_MAX_IMPORT_BYTES."},
-    415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, a charset other than UTF-8, or an encoding "
-                                                 "other than gzip."},
+    415: {"model": ErrorResponse, "description": "Not NDJSON or CSV, a charset other than UTF-8 (a CSV may be "
+                                                 "declared UTF-16 or UTF-32 if its byte order mark starts it), or "
+                                                 "an encoding other than gzip."},
 }
 
 
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})  # ASCII is UTF-8 too
+# A CSV may be UTF-16 or UTF-32 after its byte order mark (``csv_rows.csv_encoding``): so declared, it is
+# read. By the charset's letters and digits alone ("UTF-16LE", "utf_16", "utf16" are one).
+_MARKED = {f"utf{width}{order}": f"utf-{width}" for width in ("16", "32") for order in ("", "le", "be")}
+
+
+def _charset(request: Request) -> str:
+    """Return the charset the Content-Type declares, lower-case (``utf-8`` when none)."""
+    message = Message()
+    message["content-type"] = request.headers.get("content-type", "")
+    return collapse_rfc2231_value(message.get_param("charset") or "utf-8").strip().lower()
+
+
+def _declared_unicode(request: Request, fmt: str) -> str | None:
+    """Return the UTF-16 or UTF-32 a CSV body's charset declares (as ``csv_encoding`` names it), or None."""
+    return _MARKED.get("".join(filter(str.isalnum, _charset(request)))) if fmt == "csv" else None
+
+
+def _check_mark(spool: FilePath, *, encoding: str, declared: str, content_type: str | None) -> None:
+    """Raise 415 unless the spooled body starts with the byte order mark of the UTF-16 or UTF-32 it was declared in."""
+    try:
+        with (gzip.open(spool, "rb") if encoding == "gzip" else spool.open("rb")) as body:
+            head = body.read(4)
+    except (OSError, EOFError):
+        return  # a body that cannot be read fails its job, saying why
+    if head and csv_encoding(head) != declared:
+        raise UnsupportedMediaTypeError(f"a CSV declared {declared.upper()} is read after its byte order mark", [
+            ErrorDetail(field="header.content-type", value=content_type,
+                        reason=f"the body does not start with a {declared.upper()} byte order mark: add one, or "
+                               f"convert the file to UTF-8 (iconv -f {declared.upper()} -t UTF-8)")])
 
 
 def _format_of(request: Request) -> tuple[str, str]:
@@ -63,8 +95,8 @@ def _format_of(request: Request) -> tuple[str, str]:
         raise UnsupportedMediaTypeError("an import body is NDJSON or CSV", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
             reason="use application/x-ndjson or text/csv")])
-    charset = collapse_rfc2231_value(message.get_param("charset") or "utf-8").strip().lower()
-    if charset not in _UTF8:
+    charset = _charset(request)
+    if charset not in _UTF8 and _declared_unicode(request, fmt) is None:
         # Read as UTF-8, a CSV exported in Windows-1252 would have every line with an accent rejected.
         raise UnsupportedMediaTypeError("an import body is read as UTF-8", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
@@ -86,6 +118,7 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
     Answers 202 with the job; follow it with `GET /v1/imports/{id}`. Bad lines do not stop the job.
     """
     fmt, encoding = _format_of(request)
+    declared = _declared_unicode(request, fmt)
     spool = imports.new_spool_path(settings.import_dir)
     size = 0
     try:
@@ -96,6 +129,9 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
                     raise BodyTooLargeError(settings.max_import_bytes)
                 await run_in_threadpool(handle.write, part)
             await run_in_threadpool(handle.flush)
+        if declared is not None:
+            await run_in_threadpool(_check_mark, spool, encoding=encoding, declared=declared,
+                                    content_type=request.headers.get("content-type"))
         job = await run_in_threadpool(imports.create_job, engine, spool=spool, fmt=fmt, encoding=encoding, size=size)
     except BaseException:
         spool.unlink(missing_ok=True)

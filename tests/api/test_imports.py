@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import time
 from itertools import accumulate
 from pathlib import Path
@@ -170,13 +171,16 @@ def test_a_csv_import_with_a_quote_never_closed_rejects_that_line_and_stores_the
 
 # Excel's "Unicode text" and Windows PowerShell's ">" write UTF-16 with a byte order mark: every line was rejected.
 @pytest.mark.parametrize("charset", ["utf-16-le", "utf-16-be"])
-@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+@pytest.mark.parametrize(("encoding", "content_type"), [
+    ("gzip", "text/csv"), ("identity", "text/csv"),
+    ("identity", "text/csv; charset=UTF-16"),  # declared so: it was refused (415), to be converted to UTF-8
+])
 def test_a_csv_import_in_utf_16_with_its_byte_order_mark_is_read_as_utf_16(importer: TestClient, charset: str,
-                                                                             encoding: str) -> None:
+                                                                             encoding: str, content_type: str) -> None:
     text = "source,source_record_id,full_name,company\r\nstore,u1,Zoë Łukasik,Café Ñandú\r\nstore,u2,Ann Lee,\r\n"
     body = "\ufeff".encode(charset) + text.encode(charset)
     sent = gzip.compress(body) if encoding == "gzip" else body
-    job = run_import(importer, sent, {**CSV, "content-encoding": encoding})
+    job = run_import(importer, sent, {"content-type": content_type, "content-encoding": encoding})
 
     assert job["state"] == "succeeded", job
     assert (job["counts"]["accepted"], job["counts"]["rejected"]) == (2, 0)
@@ -245,6 +249,49 @@ def test_an_import_cancelled_while_staging_stops_at_its_next_chunk_and_applies_n
     assert cancelled["counts"]["lines_read"] == 3
     assert _staged(importer, job["id"]) == 0
     assert importer.get("/v1/records/shop/o0").status_code == 404
+
+
+def test_an_import_whose_spooled_body_is_lost_while_staging_fails_saying_to_send_the_whole_file(
+        importer: TestClient) -> None:
+    # A runner staged 3 lines and died; the spool was lost before another took the job over.
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(people(10)), NDJSON)
+    runner = _runner(importer, on_chunk=lambda records, seconds: _stopped_runner(importer))
+    staged_then_stopped = runner.claim() or ""
+    runner.stop()
+    runner.run(staged_then_stopped)
+    assert _staged(importer, job["id"]) == 3, "precondition: lines staged, none applied"
+    for spool in importer.app.state.settings.import_dir.iterdir():  # type: ignore[attr-defined]
+        spool.unlink()
+
+    taken_over = _runner(importer)
+    taken_over.run(taken_over.claim() or "")
+
+    failed = importer.get(f"/v1/imports/{job['id']}").json()
+    assert failed["state"] == "failed"
+    assert "send the whole file again" in failed["message"]  # not "the lines after line 3": they are dropped
+    assert _staged(importer, job["id"]) == 0
+    assert importer.get("/v1/records/shop/o0").status_code == 404
+
+
+def test_a_spooled_body_no_job_names_is_deleted_once_nothing_has_written_it_for_an_hour(importer: TestClient) -> None:
+    # An upload cut off by a crash of its server left its body, every line sent, forever.
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(people(2)), NDJSON)
+    spool_dir: Path = importer.app.state.settings.import_dir  # type: ignore[attr-defined]
+    queued = spool_dir / f"{job['id']}.body"
+    cut_off, uploading = imports.new_spool_path(spool_dir), imports.new_spool_path(spool_dir)
+    for path in (cut_off, uploading):
+        path.write_bytes(ndjson(people(1)))
+    hour_ago = time.time() - 3601
+    for path in (queued, cut_off):
+        os.utime(path, (hour_ago, hour_ago))
+
+    removed = imports.remove_orphan_spools(importer.app.state.engine,  # type: ignore[attr-defined]
+                                           spool_dir=spool_dir, idle_seconds=3600)
+
+    assert removed == [cut_off]
+    assert sorted(spool_dir.iterdir()) == sorted([queued, uploading])  # a queued job's body, one being written
 
 
 def test_an_import_that_ended_or_is_applying_cannot_be_cancelled(importer: TestClient, database_url: str) -> None:
@@ -409,6 +456,29 @@ def test_an_import_that_changes_stored_records_re_resolves_what_they_touched(imp
     assert stored_keys == expected_keys
 
 
+def _live_profiles(url: str) -> int:
+    with open_engine(url) as engine, engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT count(*) FROM profiles WHERE status = 'active'").scalar_one())
+
+
+def test_an_import_counts_every_profile_it_merged_away_and_every_one_it_split_off(importer: TestClient,
+                                                                                 database_url: str) -> None:
+    emails = ["giulia.bianchi@gmail.com", "g.bianchi@novora.it", "giulia.b@fastmail.com"]
+    for n, email in enumerate(emails):
+        put(importer, f"crm/c{n}", person(email=email))
+    assert _live_profiles(database_url) == 3, "precondition: three profiles"
+
+    merged = run_import(importer, ndjson([person(source="web", source_record_id="w1", emails=emails)]), NDJSON)
+
+    assert (merged["counts"]["profiles_merged"], merged["counts"]["profiles_created"]) == (2, 0)  # one event, 2 ids
+    assert _live_profiles(database_url) == 1
+    split = run_import(importer, ndjson([person("Marco", "Verdi", source="web", source_record_id="w1")]), NDJSON)
+
+    # w1 leaves (a profile of its own) and the three fall apart: two of them take their ids back.
+    assert (split["counts"]["profiles_merged"], split["counts"]["profiles_created"]) == (0, 3)
+    assert _live_profiles(database_url) == 4
+
+
 def test_an_import_that_splits_a_profile_gives_the_part_split_off_back_the_id_it_was_merged_away_from(
         importer: TestClient, database_url: str) -> None:
     a = put(importer, "crm/a", person(email="giulia.bianchi@gmail.com"))["profile_id"]
@@ -504,6 +574,8 @@ def test_an_import_keeps_the_stewards_links(importer: TestClient, database_url: 
     ({**NDJSON, "content-encoding": "br"}, "header.content-encoding"),
     ({"content-type": "text/csv; charset=windows-1252"}, "header.content-type"),  # it was read as UTF-8
     ({"content-type": "application/x-ndjson; charset=ISO-8859-1"}, "header.content-type"),
+    ({"content-type": "application/x-ndjson; charset=utf-16"}, "header.content-type"),  # JSON is UTF-8
+    ({"content-type": "text/csv; charset=utf-16le"}, "header.content-type"),  # with no byte order mark
 ])
 def test_an_unreadable_body_type_is_refused_with_415(importer: TestClient, headers: dict[str, str],
                                                      field: str) -> None:
