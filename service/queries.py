@@ -123,6 +123,22 @@ def _name_keys(name: str, company: str | None) -> list[str]:
     return [f"c:{key}|w{employer.key.replace(' ', '')}" for key in full]
 
 
+def _external_ids(text: str) -> list[tuple[str, str]]:
+    """Return the ``(namespace, value)`` pairs ``namespace:value`` may stand for, cut at each colon in turn.
+
+    Either part may hold a colon: ``crm:eu:42`` is 42 in namespace ``crm:eu`` (stored as ``crm_eu``)
+    or ``eu:42`` in ``crm``.
+    """
+    pieces = text.split(":")
+    cuts = [external_id(namespace=":".join(pieces[:cut]), value=":".join(pieces[cut:]))
+            for cut in range(1, len(pieces))]
+    found = list(dict.fromkeys((namespace, value) for namespace, value in cuts if namespace and value))
+    if not found:
+        raise InvalidRequestError("external_id is namespace:value", [ErrorDetail(
+            field="external_id", value=text, reason="expected namespace:value")])
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class LookupKey:
     """A candidate key to look up; ``uncertain_only``: count a holder only where it holds the key without a country.
@@ -175,12 +191,7 @@ def lookup_keys(lookup: Lookup, *, default_region: str) -> list[LookupKey]:
             raise _rejected("instagram", lookup.instagram, handle)
         keys.append(LookupKey(f"instagram:{handle.handle}"))
     if lookup.external_id is not None:
-        raw_namespace, sep, raw_value = lookup.external_id.partition(":")
-        namespace, value = external_id(namespace=raw_namespace, value=raw_value)
-        if not sep or not namespace or not value:
-            raise InvalidRequestError("external_id is namespace:value", [ErrorDetail(
-                field="external_id", value=lookup.external_id, reason="expected namespace:value")])
-        keys.append(LookupKey(f"ext:{namespace}:{value}"))
+        keys.extend(LookupKey(f"ext:{namespace}:{value}") for namespace, value in _external_ids(lookup.external_id))
     if lookup.name is not None:
         keys.extend(LookupKey(key) for key in _name_keys(lookup.name, lookup.company))
     if not keys:

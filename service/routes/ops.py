@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -34,8 +35,25 @@ def health() -> StatusPublic:
     return StatusPublic(status="ok")
 
 
-@router.get("/ready", response_model=StatusPublic,
-            responses={503: {"model": ErrorResponse, "description": "The database is unreachable or not migrated."}})
+@router.head("/health", response_class=Response, responses={200: {"description": "The process is alive."}})
+def health_head() -> Response:
+    """Answer `GET /health` without its body, for load balancers that check liveness with `HEAD`."""
+    return Response()
+
+
+_NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "The database is unreachable or not migrated."}}
+
+
+@router.head("/ready", response_class=Response, responses={200: {"description": "The service can serve."},
+                                                           **_NOT_READY})
+def ready_head(engine: EngineDep) -> Response:
+    """Answer `GET /ready` without its body (the 503 says why in `GET`'s)."""
+    ready(engine)
+    return Response()
+
+
+@router.get("/ready", response_model=StatusPublic, responses=_NOT_READY)
 def ready(engine: EngineDep) -> StatusPublic:
     """Answer whether the service can serve: the database answers and is at the migration head."""
     try:

@@ -44,6 +44,16 @@ def test_ready_answers_503_when_the_database_falls_behind_the_migration_head(cli
     assert "throughline migrate" in error["message"]
 
 
+def test_health_and_ready_answer_head_as_get_without_a_body(client: TestClient) -> None:
+    # Load balancers often check with HEAD: it answered 405.
+    answers = [client.head(path) for path in ("/health", "/ready")]
+
+    assert [(r.status_code, r.content) for r in answers] == [(200, b""), (200, b"")]
+    with client.app.state.engine.begin() as connection:  # type: ignore[attr-defined]
+        connection.execute(text("DELETE FROM alembic_version"))
+    assert client.head("/ready").status_code == 503
+
+
 def test_ready_answers_503_when_the_database_is_unreachable(client: TestClient, tmp_path: Path) -> None:
     # A SQLite file in a directory that does not exist cannot be opened.
     client.app.state.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")  # type: ignore[attr-defined]

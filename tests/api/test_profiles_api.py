@@ -130,6 +130,9 @@ LOOKUPS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("external id", {"external_ids": {"crm_id": "C-0042"}}, {"external_id": "crm_id:C-0042"}),
     ("external id with spaces", {"external_ids": {"loyalty card": "LC  0042"}},
      {"external_id": "loyalty card:LC  0042"}),
+    ("external id whose namespace holds a colon", {"external_ids": {"crm:eu": "C-0042"}},
+     {"external_id": "crm:eu:C-0042"}),  # cut at the first colon only, it looked for C-0042's "eu:" in crm
+    ("external id whose value holds a colon", {"external_ids": {"crm": "eu:C-0042"}}, {"external_id": "crm:eu:C-0042"}),
     ("external id in full-width characters", {"external_ids": {"loyalty": "ＬＣ００４２"}},
      {"external_id": "loyalty:ＬＣ００４２"}),
     ("name at a company", {"company": "Novora Industrie S.p.A."},
