@@ -4,7 +4,9 @@ Draws ``--upserts`` random records of ``--records`` and upserts each under a new
 re-sending a known person, so it joins a stored profile), in process, through
 ``ingest.apply_change`` in a write transaction that is then rolled back: the database is left as
 it was, and the time is the change's own (no HTTP, no commit). Prints the latency percentiles and
-how many records each change read and re-decided (``resolvers.region``).
+how many records each change read and re-decided (``resolvers.region``). With ``--group N`` the
+upserts are applied N at a time, as the server's group commit applies those that queue together
+(``service.upsert_groups``), and the time is per upsert.
 
 Make a database with a million records first, for example:
 
@@ -66,6 +68,7 @@ def main() -> int:
     parser.add_argument("--database", required=True, help="URL of a database that holds the records already")
     parser.add_argument("--records", type=Path, default=DEFAULT_RECORDS, help="the file the records came from")
     parser.add_argument("--upserts", type=int, default=1000)
+    parser.add_argument("--group", type=int, default=1, help="upserts applied together in one change")
     args = parser.parse_args()
     bodies = _bodies(args.records, args.upserts)
     preload()
@@ -82,18 +85,20 @@ def main() -> int:
 
     ingest.change_region = recorded  # type: ignore[assignment]
     seconds = []
-    for body in bodies:
-        prepared = ingest.prepare(body, RecordIn.model_validate(body), config=config)
+    prepared = [ingest.prepare(body, RecordIn.model_validate(body), config=config) for body in bodies]
+    for start in range(0, len(prepared), args.group):
+        group = prepared[start:start + args.group]
         with Session(engine) as session:
             if engine.dialect.name == "sqlite":
                 session.connection(execution_options={SQLITE_IMMEDIATE: True})
             started = time.perf_counter()
-            ingest.apply_change(session, upserts=[prepared], config=config)
-            seconds.append(time.perf_counter() - started)
+            ingest.apply_change(session, upserts=group, config=config)
+            seconds.append((time.perf_counter() - started) / len(group))
             session.rollback()
     engine.dispose()
-    print(f"{len(seconds)} upserts into {engine.url.render_as_string()}, each rolled back")
-    print(f"latency          {_spread([s * 1000 for s in seconds], ' ms')}")
+    each = "each" if args.group == 1 else f"{args.group} at a time"
+    print(f"{len(prepared)} upserts into {engine.url.render_as_string()}, {each}, rolled back")
+    print(f"latency          {_spread([s * 1000 for s in seconds], ' ms')}" + (" per upsert" if args.group > 1 else ""))
     print(f"records read     {_spread([float(r.read) for r in regions])}")
     print(f"records decided  {_spread([float(len(r.decided)) for r in regions])}")
     return 0
