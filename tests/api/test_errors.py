@@ -38,7 +38,7 @@ def test_wrong_method_answers_405_in_the_error_shape_with_allow(client: TestClie
     response = client.delete("/health")
 
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert response.json()["error"] == {
         "code": "method_not_allowed", "message": "DELETE is not allowed on /health", "details": [],
     }
