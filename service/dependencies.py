@@ -68,11 +68,11 @@ def _undecodable(request: Request) -> list[tuple[str, bytes]]:
     found = []
     template = getattr(request.scope.get("route"), "path", "")
     # Aligned from the end: the raw path also holds any prefix the app is mounted under.
-    for name, segment in zip(reversed(template.split("/")), reversed(request.scope.get("raw_path", b"").split(b"/")),
-                             strict=False):
+    raw_path: bytes = request.scope.get("raw_path") or b""  # optional in ASGI: a server may leave it out
+    for name, segment in zip(reversed(template.split("/")), reversed(raw_path.split(b"/")), strict=False):
         if not _utf8(segment):
             found.append((f"path.{name.strip('{}')}" if name.startswith("{") else "path", segment))
-    for pair in request.scope.get("query_string", b"").split(b"&"):
+    for pair in (request.scope.get("query_string") or b"").split(b"&"):
         name, _, value = pair.replace(b"+", b" ").partition(b"=")
         if not (_utf8(name) and _utf8(value)):
             found.append((f"query.{unquote_to_bytes(name).decode('utf-8', 'replace')}", value))

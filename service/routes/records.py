@@ -62,7 +62,7 @@ def _validate(raw: dict[str, Any]) -> RecordIn:
         return RecordIn.model_validate(raw)
     except ValidationError as error:
         raise ValidationFailedError("the record failed validation; see details",
-                                  validation_details(error.errors())) from None
+                                    validation_details(error.errors())) from None
 
 
 def _with_path(raw: dict[str, Any], source: str, record_id: str) -> dict[str, Any]:
