@@ -54,7 +54,8 @@ MAX_DEPTH = 8
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
-_NOT_FINITE = "NaN and Infinity are not JSON numbers"
+_NOT_FINITE = ("NaN and Infinity are not JSON numbers, and a number past a double's range (1e400) cannot be "
+               "stored as sent")
 # A number written as text, which pydantic reads as a Unix time where a date-time is expected.
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 

@@ -189,7 +189,8 @@ def test_a_body_that_is_not_an_object_is_refused(client: TestClient, document: s
     '{"first_name": "\\ud800"}',  # a lone surrogate: JSON syntax, but no Unicode character
     '{"first_name": "Giulia", "attributes": {"x": NaN}}',  # NaN and Infinity are not JSON (RFC 8259)
     '{"first_name": "Giulia", "attributes": {"x": Infinity}}',
-], ids=["lone surrogate", "NaN", "Infinity"])
+    '{"first_name": "Giulia", "attributes": {"x": 1e400}}',  # valid JSON, but read as Infinity
+], ids=["lone surrogate", "NaN", "Infinity", "past a double's range"])
 def test_a_body_that_is_not_valid_json_text_is_refused_not_stored_or_crashed_on(client: TestClient,
                                                                                  document: str) -> None:
     response = client.put("/v1/records/crm/c-1", content=document.encode(),
