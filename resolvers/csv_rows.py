@@ -24,12 +24,15 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Protocol
 
-from resolvers.records import csv_delimiter, record_from_csv_row
+from resolvers.records import DELIMITERS, csv_delimiter, record_from_csv_row
 
 __all__ = ["ROW_ERROR", "CountedLines", "CsvHeaderError", "LineTooLongError", "NumberedLines", "csv_encoding",
            "csv_rows", "stream_encoding"]
 
 ROW_ERROR = "__error__"  # the key of an error row's reason
+# What a blank line or cell holds: spaces, and delimiters of any kind (a spreadsheet's empty row
+# ",,," says nothing, not even its delimiter, and read with another one it is a cell of commas).
+_BLANK = " \t\r\n\f\v" + "".join(DELIMITERS)
 _NO_CELL_CAP = sys.maxsize // 2  # the largest cap the csv module takes (a C long)
 
 
@@ -197,7 +200,7 @@ def _next_cells(source: _RowLines, reader: Iterator[list[str]], *, delimiter: st
             if cells is None:  # strict reading failed on the line, lenient reading would go on past it
                 return first, f"the row cannot be read as CSV: {rules}, and leaves a quoted cell open at its line's end"
         if cells is not None and (columns is None or len(cells) <= columns):
-            if len(source.row) > 1 or any(cell.strip() for cell in cells):
+            if len(source.row) > 1 or any(cell.strip(_BLANK) for cell in cells):
                 return first, cells
             continue  # a blank line, or one of blank cells (",,,": a spreadsheet's empty row)
         if len(source.row) == 1 and not source.ran_out:
@@ -216,7 +219,7 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
 
     The header (the first row) names the columns; its first line says the delimiter
     (``records.csv_delimiter``). A short row's missing cells are left out; blank lines, and lines of
-    blank cells only (``,,,`` or spaces), are skipped, before the header too.
+    blank cells only (``,,,``, spaces: ``_BLANK``), are skipped, before the header too.
     A line that raised ``LineTooLongError`` is an error row with the reason ``too_long``. A header
     that cannot be read, or names a column twice, raises ``CsvHeaderError``: no row can be read
     without it.
@@ -227,7 +230,7 @@ def csv_rows(lines: NumberedLines, *, too_long: str = "the line is longer than a
     csv.field_size_limit(_NO_CELL_CAP)
     source = _RowLines(lines)
     leading: list[tuple[int, str]] = []  # the blank lines before the header, and its first line
-    while not leading or not leading[-1][1].strip():
+    while not leading or not leading[-1][1].strip(_BLANK):
         line = next(lines, None)  # a LineTooLongError here propagates
         if line is None:
             return

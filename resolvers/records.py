@@ -36,8 +36,8 @@ from resolvers.normalize.linkedin import LinkedIn
 from resolvers.normalize.names import PersonName
 from resolvers.normalize.phone import Phone
 
-__all__ = ["AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName", "SourceRecordId",
-           "csv_delimiter", "record_from_csv_row"]
+__all__ = ["DELIMITERS", "AddressIn", "Issue", "NormalizedRecord", "RecordIn", "RecordKey", "SourceName",
+           "SourceRecordId", "csv_delimiter", "record_from_csv_row"]
 
 MAX_TEXT = 512
 MAX_LIST = 20
@@ -238,12 +238,12 @@ class NormalizedRecord(NamedTuple):
 
 # What may separate a CSV's cells: spreadsheets export with semicolons where the comma is the decimal
 # mark (most of Europe), and tab-separated or pipe-separated files are common exports too.
-_DELIMITERS = (",", ";", "\t", "|")
+DELIMITERS = (",", ";", "\t", "|")
 
 
 def csv_delimiter(header: str) -> str:
     """Return the delimiter that splits a CSV header line into the most columns: a comma unless another splits more."""
-    return max(_DELIMITERS, key=lambda delimiter: (len(next(csv.reader([header], delimiter=delimiter))),
+    return max(DELIMITERS, key=lambda delimiter: (len(next(csv.reader([header], delimiter=delimiter))),
                                                    delimiter == ","))
 
 

@@ -34,18 +34,19 @@ __all__ = [
     "UpsertsDep",
     "WriteKey",
     "refuse_duplicate_keys",
-    "refuse_nul_characters",
-    "refuse_undecodable_escapes",
+    "refuse_unreadable_text",
 ]
 
 NUL = "\x00"
 
 
-async def refuse_nul_characters(request: Request) -> None:
-    """Refuse a path or query value holding a NUL character (422): no database text can hold one.
+async def refuse_unreadable_text(request: Request) -> None:
+    """Refuse a path or query value no database text can hold as sent (422); one dependency, checked on every request.
 
-    ``%00`` is a valid URL escape; without this a NUL would reach PostgreSQL and fail there.
+    A ``%``-escape that is not UTF-8 (``_refuse_undecodable_escapes``), or a NUL character: ``%00``
+    is a valid URL escape, and without this a NUL would reach PostgreSQL and fail there.
     """
+    _refuse_undecodable_escapes(request)
     values = [(f"path.{name}", value) for name, value in request.path_params.items()]
     values += [(f"query.{name}", value) for name, value in request.query_params.multi_items()]
     details = [ErrorDetail(field=field, value=str(value), reason="a NUL character is not allowed")
@@ -64,22 +65,27 @@ def _utf8(escaped: bytes) -> bool:
 
 
 def _undecodable(request: Request) -> list[tuple[str, bytes]]:
-    """Return ``(field, text as sent)`` for each path parameter or query value whose escapes are not UTF-8."""
+    """Return ``(field, text as sent)`` for each path parameter or query name or value whose escapes are not UTF-8."""
+    raw_path: bytes = request.scope.get("raw_path") or b""  # optional in ASGI: a server may leave it out
+    query: bytes = request.scope.get("query_string") or b""
+    if b"%" not in raw_path and b"%" not in query and raw_path.isascii() and query.isascii():
+        return []  # nearly every request: nothing to decode
     found = []
     template = getattr(request.scope.get("route"), "path", "")
     # Aligned from the end: the raw path also holds any prefix the app is mounted under.
-    raw_path: bytes = request.scope.get("raw_path") or b""  # optional in ASGI: a server may leave it out
     for name, segment in zip(reversed(template.split("/")), reversed(raw_path.split(b"/")), strict=False):
         if not _utf8(segment):
             found.append((f"path.{name.strip('{}')}" if name.startswith("{") else "path", segment))
-    for pair in (request.scope.get("query_string") or b"").split(b"&"):
+    for pair in query.split(b"&"):
         name, _, value = pair.replace(b"+", b" ").partition(b"=")
-        if not (_utf8(name) and _utf8(value)):
-            found.append((f"query.{unquote_to_bytes(name).decode('utf-8', 'replace')}", value))
+        if not _utf8(name):
+            found.append(("query", name))
+        elif not _utf8(value):
+            found.append((f"query.{unquote_to_bytes(name).decode()}", value))
     return found
 
 
-async def refuse_undecodable_escapes(request: Request) -> None:
+def _refuse_undecodable_escapes(request: Request) -> None:
     """Refuse a path or query value whose ``%``-escapes are not UTF-8 (422), such as Latin-1's ``Jos%E9``.
 
     Starlette decodes them with a replacement character, so ``crm/Jos%E9`` and ``crm/Jos%E8`` would

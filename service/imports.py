@@ -40,8 +40,10 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,7 +68,8 @@ from service.progress import ApplyProgressFile, remove_apply_progress
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_orphan_spools", "remove_spool"]
+           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_cut_off_uploads", "remove_spool",
+           "upload_path"]
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ class JobSettings:
     workers: int = 1
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
-    orphan_seconds: float = 3600.0  # a spooled body no job names, unwritten this long, is deleted (an upload cut off)
+    orphan_seconds: float = 3600.0  # an upload's body unwritten this long was cut off: it is deleted
     apply_cache_mib: int = 64
     max_line_bytes: int = MAX_RECORD_BYTES  # a longer line is rejected unread (``read_rows``)
 
@@ -158,32 +161,28 @@ def remove_spool(spool: Path) -> None:
     remove_apply_progress(spool)
 
 
-def remove_orphan_spools(engine: Engine, *, spool_dir: Path, idle_seconds: float) -> list[Path]:
-    """Delete the spooled bodies no job names that nothing has written for ``idle_seconds``; return them.
+def upload_path(spool: Path) -> Path:
+    """Return where a job's body is written while it is uploaded, before it is the job's spool (``spool``)."""
+    return spool.with_name(spool.name + ".part")
+
+
+def remove_cut_off_uploads(*, spool_dir: Path, idle_seconds: float) -> list[Path]:
+    """Delete the bodies of uploads that nothing has written for ``idle_seconds``; return them.
 
     An upload cut off by a crash of its server leaves its body (every line sent, personal values
-    included) with no job: nothing else would ever delete it. One being uploaded now has no job
-    yet either, but it is being written.
+    included), and nothing else would ever delete it. An upload is written beside the spool
+    (``upload_path``) and becomes the spool only once whole, so no job's body is ever among them,
+    whichever database it belongs to (servers of several databases may share the directory).
     """
     cutoff = time.time() - idle_seconds
-    idle = {path.stem: path for path in spool_dir.glob("imp_*.body") if _modified(path) < cutoff}
-    if not idle:
-        return []
-    with Session(engine) as session:
-        known = set(session.scalars(select(ImportRow.id).where(col(ImportRow.id).in_(list(idle)))))
-    orphans = [path for stem, path in idle.items() if stem not in known]
-    for path in orphans:
-        remove_spool(path)
-        log.warning("deleted the spooled body of an upload that never became a job: %s", path.name)
-    return orphans
-
-
-def _modified(path: Path) -> float:
-    """Return when a file was last written; infinity for one gone meanwhile (never old)."""
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return float("inf")
+    removed = []
+    for path in spool_dir.glob("imp_*.body.part"):
+        with suppress(OSError):  # gone meanwhile: its upload ended
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+                log.warning("deleted the body of an upload cut off %.0f s ago: %s", idle_seconds, path.name)
+    return removed
 
 
 def new_spool_path(spool_dir: Path) -> Path:
@@ -465,8 +464,7 @@ class ImportRunner:
                     continue
                 if time.monotonic() - swept > self.settings.orphan_seconds / 10:
                     swept = time.monotonic()
-                    remove_orphan_spools(self.engine, spool_dir=self.settings.spool_dir,
-                                         idle_seconds=self.settings.orphan_seconds)
+                    remove_cut_off_uploads(spool_dir=self.settings.spool_dir, idle_seconds=self.settings.orphan_seconds)
             except Exception:  # keep the runner alive; the job itself records its failure
                 log.exception("import runner error")
             self._wake.wait(self.settings.poll_seconds)
@@ -530,8 +528,8 @@ class ImportRunner:
             log.info("import %s: no longer this runner's (cancelled, or taken over after its lease ran out)", job_id)
             return
         # A CSV header too long to read or naming a column twice, a UTF-16 body cut inside a character,
-        # NDJSON in UTF-16.
-        except (OSError, EOFError, gzip.BadGzipFile, csv.Error, LineTooLongError, CsvHeaderError,
+        # NDJSON in UTF-16, a gzip stream with a corrupt block (zlib.error, no OSError).
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error, csv.Error, LineTooLongError, CsvHeaderError,
                 UnicodeError) as error:
             self._finish(job_id, spool=spool, state="failed",
                          message=f"the body could not be read ({type(error).__name__}: {str(error)[:200]}); the "

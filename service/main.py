@@ -25,7 +25,7 @@ from resolvers.records import MAX_RECORD_BYTES
 from service.auth import AuthMiddleware, KeyCache
 from service.body_limit import BodyLimitMiddleware
 from service.db import make_engine, require_migrated
-from service.dependencies import refuse_duplicate_keys, refuse_nul_characters, refuse_undecodable_escapes
+from service.dependencies import refuse_duplicate_keys, refuse_unreadable_text
 from service.errors import install_error_handlers
 from service.imports import ImportRunner, JobSettings
 from service.logs import RequestLogMiddleware
@@ -112,8 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=_lifespan,
         generate_unique_id_function=_operation_id,
-        dependencies=[Depends(refuse_undecodable_escapes), Depends(refuse_nul_characters),
-                      Depends(refuse_duplicate_keys)],
+        dependencies=[Depends(refuse_unreadable_text), Depends(refuse_duplicate_keys)],
     )
     app.state.settings = settings
     app.state.resolver_config = ResolverConfig(default_region=settings.default_region)

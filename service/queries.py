@@ -91,6 +91,9 @@ def _rejected(field: str, value: str, rejection: Rejection) -> InvalidRequestErr
                                                                                 reason=rejection.message)])
 
 
+_MAX_CUT_WORDS = 6  # a full name of more words is read only as records' full names are: each cut costs queries
+
+
 def _name_readings(name: str) -> list[PersonName]:
     """Return the ways a full name may split into given names and surname: as records' full names are read first.
 
@@ -103,8 +106,9 @@ def _name_readings(name: str) -> list[PersonName]:
         raise InvalidRequestError("a name lookup needs a given name and a surname",
                                   [ErrorDetail(field="name", value=name, reason="give a full name")])
     words = name.split()
-    cuts = [] if "," in name else [normalize_name(first_name=" ".join(words[:cut]), last_name=" ".join(words[cut:]))
-                                  for cut in range(1, len(words))]
+    # A name of more words than any person's is read once: each cut costs queries of every key it makes.
+    cut_at = range(1, len(words)) if "," not in name and len(words) <= _MAX_CUT_WORDS else range(0)
+    cuts = [normalize_name(first_name=" ".join(words[:cut]), last_name=" ".join(words[cut:])) for cut in cut_at]
     return [person, *(reading for reading in cuts if reading is not None)]
 
 
@@ -130,8 +134,10 @@ def _external_ids(text: str) -> list[tuple[str, str]]:
     or ``eu:42`` in ``crm``.
     """
     pieces = text.split(":")
+    # A cut after the first colon only where the namespace's last piece has letters or digits of its
+    # own: folded, "crm:" and "crm: " are "crm", and crm::42 would also find the value 42 in crm.
     cuts = [external_id(namespace=":".join(pieces[:cut]), value=":".join(pieces[cut:]))
-            for cut in range(1, len(pieces))]
+            for cut in range(1, len(pieces)) if cut == 1 or external_id(namespace=pieces[cut - 1], value="")[0]]
     found = list(dict.fromkeys((namespace, value) for namespace, value in cuts if namespace and value))
     if not found:
         raise InvalidRequestError("external_id is namespace:value", [ErrorDetail(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
@@ -77,7 +79,7 @@ def _check_mark(spool: FilePath, *, encoding: str, declared: str, content_type: 
     try:
         with (gzip.open(spool, "rb") if encoding == "gzip" else spool.open("rb")) as body:
             head = body.read(4)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return  # a body that cannot be read fails its job, saying why
     if head and csv_encoding(head) != declared:
         raise UnsupportedMediaTypeError(f"a CSV declared {declared.upper()} is read after its byte order mark", [
@@ -120,9 +122,10 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
     fmt, encoding = _format_of(request)
     declared = _declared_unicode(request, fmt)
     spool = imports.new_spool_path(settings.import_dir)
+    upload = imports.upload_path(spool)  # the spool once whole: what a crash cuts off is told apart
     size = 0
     try:
-        with spool.open("wb") as handle:
+        with upload.open("wb") as handle:
             async for part in request.stream():
                 size += len(part)
                 if size > settings.max_import_bytes:
@@ -130,10 +133,12 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
                 await run_in_threadpool(handle.write, part)
             await run_in_threadpool(handle.flush)
         if declared is not None:
-            await run_in_threadpool(_check_mark, spool, encoding=encoding, declared=declared,
+            await run_in_threadpool(_check_mark, upload, encoding=encoding, declared=declared,
                                     content_type=request.headers.get("content-type"))
+        await run_in_threadpool(os.replace, upload, spool)
         job = await run_in_threadpool(imports.create_job, engine, spool=spool, fmt=fmt, encoding=encoding, size=size)
     except BaseException:
+        upload.unlink(missing_ok=True)
         spool.unlink(missing_ok=True)
         raise
     runner: imports.ImportRunner | None = getattr(request.app.state, "import_runner", None)

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +38,12 @@ def health() -> StatusPublic:
 @router.head("/health", response_class=Response, responses={200: {"description": "The process is alive."}})
 def health_head() -> Response:
     """Answer `GET /health` without its body, for load balancers that check liveness with `HEAD`."""
-    return Response()
+    return _as_get(health())
+
+
+def _as_get(status: StatusPublic) -> Response:
+    """Return the response `GET` sends, headers and all: the server sends no body to a `HEAD` (RFC 9110, 9.3.2)."""
+    return JSONResponse(status.model_dump(mode="json"))
 
 
 _NOT_READY: dict[int | str, dict[str, Any]] = {
@@ -49,8 +54,7 @@ _NOT_READY: dict[int | str, dict[str, Any]] = {
                                                            **_NOT_READY})
 def ready_head(engine: EngineDep) -> Response:
     """Answer `GET /ready` without its body (the 503 says why in `GET`'s)."""
-    ready(engine)
-    return Response()
+    return _as_get(ready(engine))
 
 
 @router.get("/ready", response_model=StatusPublic, responses=_NOT_READY)

@@ -208,6 +208,7 @@ def test_a_batch_item_whose_key_is_not_text_is_rejected_on_its_own(client: TestC
     ("DELETE", "/v1/records/cr%FFm/1", "path.source", "cr%FFm"),
     ("GET", "/v1/profiles/p%ED%A0%80", "path.profile_id", "p%ED%A0%80"),  # an escaped lone surrogate
     ("GET", "/v1/profiles?email=giulia%E9%40gmail.com", "query.email", "giulia%E9@gmail.com"),
+    ("GET", "/v1/profiles?email=giulia%40gmail.com&na%E9me=x", "query", "na%E9me"),  # the name is the bad part
 ])
 def test_escapes_that_are_not_utf8_are_refused_not_read_as_replacement_characters(
         client: TestClient, method: str, path: str, field: str, value: str) -> None:

@@ -188,6 +188,17 @@ def test_a_csv_import_in_utf_16_with_its_byte_order_mark_is_read_as_utf_16(impor
         "source": "store", "source_record_id": "u1", "full_name": "Zoë Łukasik", "company": "Café Ñandú"}
 
 
+def test_a_corrupt_gzip_csv_declared_utf_16_fails_its_job_not_the_request(importer: TestClient) -> None:
+    # Its byte order mark is read through the gzip stream: a bad block raised zlib.error, a 500 (helper-12).
+    packed = gzip.compress("\ufeffsource,source_record_id\r\nstore,u1\r\n".encode("utf-16-le") * 50)
+    corrupt = packed[:10] + b"\xff" * 20 + packed[30:]
+
+    job = run_import(importer, corrupt, {"content-type": "text/csv; charset=utf-16", "content-encoding": "gzip"})
+
+    assert job["state"] == "failed"
+    assert "could not be read" in job["message"]
+
+
 def test_an_ndjson_import_in_utf_16_fails_and_says_to_convert_it(importer: TestClient) -> None:
     body = ndjson(people(2)).decode().encode("utf-16")  # with its byte order mark
 
@@ -274,21 +285,21 @@ def test_an_import_whose_spooled_body_is_lost_while_staging_fails_saying_to_send
     assert importer.get("/v1/records/shop/o0").status_code == 404
 
 
-def test_a_spooled_body_no_job_names_is_deleted_once_nothing_has_written_it_for_an_hour(importer: TestClient) -> None:
+def test_an_upload_cut_off_is_deleted_once_nothing_has_written_it_for_an_hour(importer: TestClient) -> None:
     # An upload cut off by a crash of its server left its body, every line sent, forever.
     _stopped_runner(importer)
     job = start_import(importer, ndjson(people(2)), NDJSON)
     spool_dir: Path = importer.app.state.settings.import_dir  # type: ignore[attr-defined]
     queued = spool_dir / f"{job['id']}.body"
-    cut_off, uploading = imports.new_spool_path(spool_dir), imports.new_spool_path(spool_dir)
+    assert sorted(spool_dir.iterdir()) == [queued], "precondition: a whole upload is the job's spool"
+    cut_off, uploading = (imports.upload_path(imports.new_spool_path(spool_dir)) for _ in range(2))
     for path in (cut_off, uploading):
         path.write_bytes(ndjson(people(1)))
     hour_ago = time.time() - 3601
     for path in (queued, cut_off):
         os.utime(path, (hour_ago, hour_ago))
 
-    removed = imports.remove_orphan_spools(importer.app.state.engine,  # type: ignore[attr-defined]
-                                           spool_dir=spool_dir, idle_seconds=3600)
+    removed = imports.remove_cut_off_uploads(spool_dir=spool_dir, idle_seconds=3600)
 
     assert removed == [cut_off]
     assert sorted(spool_dir.iterdir()) == sorted([queued, uploading])  # a queued job's body, one being written

@@ -167,6 +167,14 @@ def test_a_name_lookup_finds_a_record_with_several_given_names_by_its_display_na
     assert [p["profile_id"] for p in response.json()["profiles"]] == [stored["profile_id"]]
 
 
+@pytest.mark.parametrize("query", ["crm::C-0042", "crm:/:C-0042", "crm : :C-0042"])
+def test_an_external_id_is_cut_only_where_a_namespace_piece_remains(client: TestClient, query: str) -> None:
+    # Folded, "crm:" is "crm": cut there too, these found the id C-0042 rather than ":C-0042".
+    put(client, "crm/a", person(external_ids={"crm": "C-0042"}))
+
+    assert client.get("/v1/profiles", params={"external_id": query}).json()["profiles"] == []
+
+
 def test_a_lookup_that_matches_nothing_answers_an_empty_list(client: TestClient) -> None:
     put(client, "crm/a", person(email="giulia.bianchi@gmail.com"))
 

@@ -129,7 +129,7 @@ def test_every_line_is_a_row_s_first_line_or_inside_a_record_read_or_blank(cells
     assert covered == sorted(set(covered))  # in order (an import resumes after a line), no line in two rows
     uncovered = set(range(2, len(lines) + 1)) - set(covered)
     # Skipped: blank lines, and lines of blank cells only (read alone, as a row on one line is).
-    assert all(not any(cell.strip() for cell in next(csv.reader([lines[number - 1].rstrip("\r\n")]), []))
+    assert all(not any(cell.strip(" \t,;|") for cell in next(csv.reader([lines[number - 1].rstrip("\r\n")]), []))
                for number in uncovered), (uncovered, rows)
 
 
@@ -223,6 +223,14 @@ def test_lines_of_blank_cells_are_skipped_before_the_header_and_after_it() -> No
     rows = _rows(f"  \n{HEADER}\ncrm,1,Acme\n,,\n \t\ncrm,2,Beta\n, ,\n")
 
     assert rows == [(3, _record("1", "Acme")), (6, _record("2", "Beta"))]
+
+
+@pytest.mark.parametrize("empty_row", [",,", ";;", "\t\t", " , "])
+def test_an_empty_spreadsheet_row_before_the_header_does_not_say_the_delimiter(empty_row: str) -> None:
+    # ",," before a header separated by semicolons made the comma the delimiter: every row was misread.
+    rows = _rows(f"{empty_row}\nsource;source_record_id;company\ncrm;1;Acme\n")
+
+    assert rows == [(3, _record("1", "Acme"))]
 
 
 def test_blank_lines_before_the_header_are_skipped_and_the_header_says_the_delimiter() -> None:
