@@ -61,21 +61,21 @@ from resolvers.config import ResolverConfig
 from resolvers.csv_rows import ROW_ERROR, CsvHeaderError, LineTooLongError, csv_rows, stream_encoding
 from resolvers.gc_tuning import tune_garbage_collector
 from resolvers.normalize.record import preload
-from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES
+from resolvers.records import MAX_DEPTH, MAX_RECORD_BYTES, RecordKey
 from service import bulk, ingest, store
 from service.errors import BusyError, ConflictError, NotFoundError, validation_details
 from service.progress import ApplyProgressFile, remove_apply_progress
 from service.tables import ImportErrorRow, ImportRow
 
 __all__ = ["COUNT_NAMES", "FORMATS", "ImportRunner", "JobSettings", "LineTooLongError", "cancel_job", "create_job",
-           "delete_job", "job_errors", "new_spool_path", "read_rows", "remove_cut_off_uploads", "remove_spool",
-           "upload_path"]
+           "delete_job", "exclude_erased", "job_errors", "new_spool_path", "read_rows", "remove_cut_off_uploads",
+           "remove_spool", "upload_path"]
 
 log = logging.getLogger(__name__)
 
 FORMATS = {"application/x-ndjson": "ndjson", "application/ndjson": "ndjson", "application/jsonl": "ndjson",
            "text/csv": "csv"}
-COUNT_NAMES = ("lines_read", "accepted", "rejected", "duplicates", "records_created", "records_updated",
+COUNT_NAMES = ("lines_read", "accepted", "rejected", "duplicates", "erased", "records_created", "records_updated",
                "records_unchanged", "profiles_created", "profiles_merged", "bytes_read")
 _HOST = socket.gethostname()[:100]
 _MAX_VALUE = 200
@@ -132,10 +132,31 @@ def cancel_job(session: Session, *, job_id: str) -> tuple[ImportRow, bool]:
                             "cancelled, and it stores all of them or none")
     now = ingest.utc_now()
     job.state, job.owner, job.lease_until, job.finished_at, job.updated_at = "cancelled", None, None, now, now
+    job.erased_keys = None
     job.message = f"cancelled by request after line {job.resume_line}; none of its lines was applied"
     store.delete_staged(session, import_id=job_id)
     session.add(job)
     return job, True
+
+
+def exclude_erased(session: Session, *, keys: Sequence[RecordKey]) -> None:
+    """Keep records being erased out of every import that has not ended, in the erasure's write transaction.
+
+    A file sent before an erasure would otherwise store the records again (ARCHITECTURE.md, property
+    7): their staged rows are deleted now, and each job skips their lines it has not staged yet
+    (``erased_keys``, cleared when the job ends). Both count as ``erased``.
+    """
+    jobs = list(session.scalars(select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))))
+    if not jobs or not keys:
+        return
+    removed = store.unstage(session, import_ids=[job.id for job in jobs], keys=keys)
+    for job in jobs:
+        erased = {(source, record_id) for source, record_id in json.loads(job.erased_keys or "[]")} | set(keys)
+        job.erased_keys = json.dumps(sorted(erased))
+        counts: Counter[str] = Counter(json.loads(job.counts))
+        counts["erased"] += removed.get(job.id, 0)
+        job.counts = json.dumps({name: counts[name] for name in COUNT_NAMES})
+        session.add(job)
 
 
 def delete_job(session: Session, *, job_id: str) -> ImportRow:
@@ -663,11 +684,16 @@ class ImportRunner:
         """Stage one chunk's records, rejected lines, counts and resume point in the open transaction."""
         job = self._owned(session, job_id)
         counts: Counter[str] = Counter(json.loads(job.counts))
+        erased = {(source, record_id) for source, record_id in json.loads(job.erased_keys or "[]")}
         staged: dict[tuple[str, str], store.StagedRecord] = {}
         errors: list[ImportErrorRow] = []
         for outcome in outcomes:
             if isinstance(outcome, store.StagedRecord):
-                staged[(outcome.source, outcome.source_record_id)] = outcome  # a later line wins, as upserts would
+                key = (outcome.source, outcome.source_record_id)
+                if key in erased:  # erased while the job ran (``exclude_erased``)
+                    counts["erased"] += 1
+                    continue
+                staged[key] = outcome  # a later line wins, as upserts would
             else:
                 errors.append(ImportErrorRow(import_id=job_id, line=outcome[0], details=json.dumps(outcome[1])))
         store.stage_records(session, import_id=job_id, records=list(staged.values()))
@@ -681,7 +707,7 @@ class ImportRunner:
         """Mark a job whose every line is staged as applying; count the lines a later one superseded."""
         job = self._owned(session, job_id)
         counts: Counter[str] = Counter(json.loads(job.counts))
-        counts["duplicates"] = counts["accepted"] - store.staged_count(session, import_id=job_id)
+        counts["duplicates"] = counts["accepted"] - counts["erased"] - store.staged_count(session, import_id=job_id)
         job.phase = "applying"
         self._save(session, job, counts)
 
@@ -711,7 +737,7 @@ class ImportRunner:
         now = ingest.utc_now()
         statement = (update(ImportRow).where(col(ImportRow.id) == job_id, col(ImportRow.owner) == self.name)
                      .values(state=state, message=message, finished_at=now, updated_at=now, owner=None,
-                             lease_until=None))
+                             lease_until=None, erased_keys=None))
 
         def work(session: Session) -> bool:
             ended = bool(session.connection().execute(statement).rowcount)

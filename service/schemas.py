@@ -649,6 +649,8 @@ class ImportCounts(_Public):
     duplicates: int = Field(description="Accepted lines superseded by a later line for the same record in the same "
                                         "import (the later one wins, as a later upsert would); counted once every "
                                         "line is staged.")
+    erased: int = Field(0, description="Accepted lines not applied: their record was erased while the job ran "
+                                       "(a file sent before an erasure does not bring the record back).")
     records_created: int
     records_updated: int
     records_unchanged: int = Field(description="Records whose content was already stored (re-imports).")

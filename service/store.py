@@ -6,7 +6,7 @@ chunks so that no statement carries more bound parameters than SQLite allows.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -93,6 +93,7 @@ __all__ = [
     "stored_records",
     "stored_refs",
     "stored_refs_by_ids",
+    "unstage",
     "update_records",
     "write_profiles",
     "write_staged",
@@ -623,6 +624,17 @@ def stage_records(session: Session, *, import_id: str, records: Sequence[StagedR
     """Stage records of an import (executemany); a record staged before by an earlier line is replaced."""
     _insert_many(session.connection(), _STAGED, [{"import_id": import_id, **record._asdict()} for record in records],
                  replace_on=("import_id", "source", "source_record_id"))
+
+
+def unstage(session: Session, *, import_ids: Sequence[str], keys: Sequence[RecordKey]) -> dict[str, int]:
+    """Delete the staged records of ``keys`` from the imports ``import_ids``; return how many each lost."""
+    removed: Counter[str] = Counter()
+    connection = session.connection()
+    for source, record_id in keys:  # an erasure's records: one, or a person's
+        statement = (delete(_STAGED).where(_STAGED.c.import_id.in_(import_ids), _STAGED.c.source == source,
+                                           _STAGED.c.source_record_id == record_id).returning(_STAGED.c.import_id))
+        removed.update(import_id for (import_id,) in connection.execute(statement))
+    return dict(removed)
 
 
 def staged_count(session: Session, *, import_id: str) -> int:

@@ -121,6 +121,8 @@ class ImportRow(SQLModel, table=True):
     counts: str = Field(sa_column=Column(Text, nullable=False))
     resume_line: int = Field(sa_column=Column(BigInteger, nullable=False))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # JSON list of the [source, source_record_id] erased while the job runs, skipped (``imports.exclude_erased``).
+    erased_keys: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     owner: str | None = Field(default=None, max_length=200)
     lease_until: NaiveDatetime | None = None
     created_at: NaiveDatetime

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from service import audit, ingest, queries, store
+from service import audit, imports, ingest, queries, store
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey
 from service.metrics import observe_change
 from service.routes.responses import BUSY, ERRORS
@@ -111,6 +111,7 @@ def erase_profile(profile_id: ProfileIdPath, engine: EngineDep, config: ConfigDe
         keys = [(row.source, row.source_record_id) for row in store.records_of_profile(session, profile_id=profile.id)]
         audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="profile.erased",
                      target=profile.id, details={"records": len(keys)})
+        imports.exclude_erased(session, keys=keys)
         return keys, ingest.apply_change(session, deletes=keys, config=config)
 
     started = time.perf_counter()

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from resolvers import RecordIn, RecordKey
 from resolvers.config import ResolverConfig
 from resolvers.records import MAX_RECORD_BYTES
-from service import audit, ingest, queries
+from service import audit, imports, ingest, queries
 from service.body_limit import body_limit_extra
 from service.dependencies import AdminKey, ConfigDep, EngineDep, MetricsDep, ReadKey, UpsertsDep, WriteKey
 from service.errors import InvalidRequestError, ValidationFailedError, detail_value, validation_details
@@ -161,6 +161,7 @@ def delete_record(source: SourcePath, source_record_id: RecordIdPath, engine: En
         # The record id may itself be personal (an email address): the audit names the source and profile only.
         audit.record(session, actor=principal.key_id, request_id=principal.request_id, action="record.erased",
                      target=record.profile_id, details={"source": source, "records": 1})
+        imports.exclude_erased(session, keys=[key])
         return ingest.apply_change(session, deletes=[key], config=config)
 
     started = time.perf_counter()

@@ -25,6 +25,7 @@ from service.imports import ImportRunner, JobSettings
 from service.progress import ApplyProgressFile
 from service.routes.ndjson import in_chunks
 from service.stored_state import match_form
+from service.tables import ImportRow
 from tests.api.helpers import (
     cells_containing,
     feed,
@@ -99,8 +100,8 @@ def test_an_ndjson_import_stores_good_lines_and_reports_each_bad_one(importer: T
 
     assert job["state"] == "succeeded", job
     assert job["counts"] | {"bytes_read": 0} == {
-        "lines_read": 9, "accepted": 5, "rejected": 4, "duplicates": 0, "records_created": 5, "records_updated": 0,
-        "records_unchanged": 0, "profiles_created": 5, "profiles_merged": 0, "bytes_read": 0}
+        "lines_read": 9, "accepted": 5, "rejected": 4, "duplicates": 0, "erased": 0, "records_created": 5,
+        "records_updated": 0, "records_unchanged": 0, "profiles_created": 5, "profiles_merged": 0, "bytes_read": 0}
     assert job["resume_line"] == 10
     assert job["progress"] == 1.0
     assert job["finished_at"] is not None
@@ -303,6 +304,58 @@ def test_an_upload_cut_off_is_deleted_once_nothing_has_written_it_for_an_hour(im
 
     assert removed == [cut_off]
     assert sorted(spool_dir.iterdir()) == sorted([queued, uploading])  # a queued job's body, one being written
+
+
+def _erased_keys(client: TestClient, job_id: str) -> str | None:
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        job = session.get(ImportRow, job_id)
+        assert job is not None
+        return job.erased_keys
+
+
+def test_a_record_erased_while_an_import_holding_it_is_staged_is_not_stored_again(importer: TestClient,
+                                                                                  database_url: str) -> None:
+    # ARCHITECTURE.md, property 7: the file was sent before the erasure. Its import re-created the record.
+    records = people(7)
+    put(importer, "shop/o1", records[1])
+    put(importer, "shop/o5", records[5])
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(records), NDJSON)
+    erasures: list[int] = []
+
+    def erase_once(lines: int, seconds: float) -> None:
+        # After the first chunk (lines 1-3): o1 is staged before it is erased, o5 (line 6) after.
+        if not erasures:
+            erasures.extend(importer.delete(f"/v1/records/shop/{key}").status_code for key in ("o1", "o5"))
+
+    runner = _runner(importer, on_chunk=erase_once)
+
+    runner.run(runner.claim() or "")
+
+    assert erasures == [200, 200]
+    done = importer.get(f"/v1/imports/{job['id']}").json()
+    assert done["state"] == "succeeded", done
+    assert [importer.get(f"/v1/records/shop/{key}").status_code for key in ("o0", "o1", "o5", "o6")] == [
+        200, 404, 404, 200]
+    assert (done["counts"]["erased"], done["counts"]["duplicates"], done["counts"]["records_created"]) == (2, 0, 5)
+    assert _erased_keys(importer, job["id"]) is None  # the keys go with the job
+    assert cells_containing(database_url, [records[1]["email"], records[5]["email"]]) == []
+
+
+def test_a_person_erased_while_an_import_is_queued_is_kept_out_of_it(importer: TestClient) -> None:
+    records = people(4)
+    erased = put(importer, "shop/o2", records[2])["profile_id"]
+    _stopped_runner(importer)
+    job = start_import(importer, ndjson(records), NDJSON)
+
+    assert importer.delete(f"/v1/profiles/{erased}").status_code == 200
+    assert _erased_keys(importer, job["id"]) == '[["shop", "o2"]]'
+    runner = _runner(importer)
+    runner.run(runner.claim() or "")
+
+    assert importer.get(f"/v1/imports/{job['id']}").json()["counts"]["erased"] == 1
+    assert importer.get("/v1/records/shop/o2").status_code == 404
+    assert importer.get("/v1/records/shop/o3").status_code == 200
 
 
 def test_an_import_that_ended_or_is_applying_cannot_be_cancelled(importer: TestClient, database_url: str) -> None:
