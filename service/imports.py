@@ -146,8 +146,10 @@ def exclude_erased(session: Session, *, keys: Sequence[RecordKey]) -> None:
     7): their staged rows are deleted now, and each job skips their lines it has not staged yet
     (``erased_keys``, cleared when the job ends). Both count as ``erased``.
     """
+    if not keys:
+        return
     jobs = list(session.scalars(select(ImportRow).where(col(ImportRow.state).in_(("queued", "running")))))
-    if not jobs or not keys:
+    if not jobs:
         return
     removed = store.unstage(session, import_ids=[job.id for job in jobs], keys=keys)
     for job in jobs:

@@ -62,16 +62,9 @@ _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})  # ASCII is UTF-8 too
 _MARKED = {f"utf{width}{order}": f"utf-{width}" for width in ("16", "32") for order in ("", "le", "be")}
 
 
-def _charset(request: Request) -> str:
-    """Return the charset the Content-Type declares, lower-case (``utf-8`` when none)."""
-    message = Message()
-    message["content-type"] = request.headers.get("content-type", "")
-    return collapse_rfc2231_value(message.get_param("charset") or "utf-8").strip().lower()
-
-
-def _declared_unicode(request: Request, fmt: str) -> str | None:
+def _declared_unicode(charset: str, fmt: str) -> str | None:
     """Return the UTF-16 or UTF-32 a CSV body's charset declares (as ``csv_encoding`` names it), or None."""
-    return _MARKED.get("".join(filter(str.isalnum, _charset(request)))) if fmt == "csv" else None
+    return _MARKED.get("".join(filter(str.isalnum, charset))) if fmt == "csv" else None
 
 
 def _check_mark(spool: FilePath, *, encoding: str, declared: str, content_type: str | None) -> None:
@@ -88,8 +81,8 @@ def _check_mark(spool: FilePath, *, encoding: str, declared: str, content_type: 
                                f"convert the file to UTF-8 (iconv -f {declared.upper()} -t UTF-8)")])
 
 
-def _format_of(request: Request) -> tuple[str, str]:
-    """Return the body's format and encoding from its headers, or raise 415."""
+def _format_of(request: Request) -> tuple[str, str, str | None]:
+    """Return the body's format, encoding and declared UTF-16 or UTF-32 (``_declared_unicode``), or raise 415."""
     message = Message()
     message["content-type"] = request.headers.get("content-type", "")
     fmt = imports.FORMATS.get(message.get_content_type())
@@ -97,8 +90,9 @@ def _format_of(request: Request) -> tuple[str, str]:
         raise UnsupportedMediaTypeError("an import body is NDJSON or CSV", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
             reason="use application/x-ndjson or text/csv")])
-    charset = _charset(request)
-    if charset not in _UTF8 and _declared_unicode(request, fmt) is None:
+    charset = collapse_rfc2231_value(message.get_param("charset") or "utf-8").strip().lower()
+    declared = _declared_unicode(charset, fmt)
+    if charset not in _UTF8 and declared is None:
         # Read as UTF-8, a CSV exported in Windows-1252 would have every line with an accent rejected.
         raise UnsupportedMediaTypeError("an import body is read as UTF-8", [ErrorDetail(
             field="header.content-type", value=request.headers.get("content-type"),
@@ -108,7 +102,7 @@ def _format_of(request: Request) -> tuple[str, str]:
     if encoding not in ("identity", "gzip"):
         raise UnsupportedMediaTypeError("an import body is sent plain or gzip-compressed", [ErrorDetail(
             field="header.content-encoding", value=encoding[:200], reason="use gzip, or leave the header out")])
-    return fmt, encoding
+    return fmt, encoding, declared
 
 
 @router.post("", status_code=202, response_model=ImportPublic, responses={**ERRORS, **_POST_ERRORS, **BUSY},
@@ -119,8 +113,7 @@ async def create_import(request: Request, response: Response, engine: EngineDep,
 
     Answers 202 with the job; follow it with `GET /v1/imports/{id}`. Bad lines do not stop the job.
     """
-    fmt, encoding = _format_of(request)
-    declared = _declared_unicode(request, fmt)
+    fmt, encoding, declared = _format_of(request)
     spool = imports.new_spool_path(settings.import_dir)
     upload = imports.upload_path(spool)  # the spool once whole: what a crash cuts off is told apart
     size = 0
